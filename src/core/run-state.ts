@@ -1,0 +1,227 @@
+// run.json: the state derived from the ledger by a pure fold; rebuilt whenever in doubt.
+import type { Json } from './canonical.js';
+import { FORMAT_VERSION, type LedgerEntry } from './ledger.js';
+
+export type PhaseStatus = 'pending' | 'running' | 'passed' | 'blocked' | 'waived';
+export type RunStatus = 'running' | 'blocked' | 'completed' | 'superseded' | 'deleted';
+
+export interface TokenTotals {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+}
+
+export interface PhaseState {
+  status: PhaseStatus;
+  attempts: number;
+  score: number | null;
+  passed: boolean | null;
+  blockedReason: string | null;
+  blockedSummary: string | null;
+  /** Null until a measured model call is made (offline stays null). */
+  tokens: TokenTotals | null;
+  costUsd: number | null;
+  modelCalls: number;
+  tasksRun: number;
+  tasksReused: number;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface WaiverRecord {
+  phase: string;
+  by: string;
+  justification: string;
+  control: string | null;
+  grantedAt: string;
+  expiresAt: string | null;
+  source: string;
+  seq: number;
+}
+
+export interface LeaseState {
+  owner: string;
+  epoch: number;
+  expiresAt: string;
+}
+
+export interface FinishedTask {
+  phase: string;
+  role: string;
+  output: string;
+  item: number | null;
+  casKey: string;
+}
+
+export interface RunState {
+  formatVersion: number;
+  runId: string;
+  slug: string;
+  ideaFile: string;
+  ideaHash: string;
+  bundleHash: string;
+  modelId: string;
+  provenance: string;
+  status: RunStatus;
+  startedAt: string;
+  updatedAt: string;
+  budget: { usd: number; tokens: number | null; spentUsd: number | null; spentTokens: number | null };
+  phases: Record<string, PhaseState>;
+  lease: LeaseState | null;
+  tasks: Record<string, FinishedTask>;
+  waivers: WaiverRecord[];
+  questions: { phase: string; role: string; text: string }[];
+  assumptions: { phase: string; role: string; text: string }[];
+  artifacts: Record<string, string>;
+  timers: { reason: string; notBefore: string }[];
+  dossierDigest: string | null;
+  seq: number;
+  headHash: string;
+}
+
+const str = (v: Json | undefined): string => (typeof v === 'string' ? v : '');
+const num = (v: Json | undefined): number | null => (typeof v === 'number' ? v : null);
+
+export const emptyPhase = (): PhaseState => ({
+  status: 'pending', attempts: 0, score: null, passed: null, blockedReason: null, blockedSummary: null,
+  tokens: null, costUsd: null, modelCalls: 0, tasksRun: 0, tasksReused: 0, startedAt: null, finishedAt: null,
+});
+
+function addUsage(phase: PhaseState, run: RunState, usage: Json | undefined, cost: Json | undefined): void {
+  if (usage && typeof usage === 'object' && !Array.isArray(usage)) {
+    const t = phase.tokens ?? { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+    t.input += num(usage['inputTokens']) ?? 0;
+    t.output += num(usage['outputTokens']) ?? 0;
+    t.cacheRead += num(usage['cacheReadTokens']) ?? 0;
+    t.cacheWrite += num(usage['cacheWriteTokens']) ?? 0;
+    phase.tokens = t;
+    const total = (num(usage['inputTokens']) ?? 0) + (num(usage['outputTokens']) ?? 0);
+    run.budget.spentTokens = (run.budget.spentTokens ?? 0) + total;
+  }
+  const c = num(cost);
+  if (c !== null) {
+    phase.costUsd = (phase.costUsd ?? 0) + c;
+    run.budget.spentUsd = (run.budget.spentUsd ?? 0) + c;
+  }
+}
+
+/** Folds ledger entries into the run state. The first entry must be run.started. */
+export function replay(entries: readonly LedgerEntry[]): RunState {
+  const first = entries[0];
+  if (!first || first.type !== 'run.started') throw new Error('ledger does not begin with run.started');
+  const d = first.data;
+  const budget = d['budget'] as { usd?: Json; tokens?: Json } | undefined;
+  const state: RunState = {
+    formatVersion: FORMAT_VERSION,
+    runId: str(d['runId']), slug: str(d['slug']), ideaFile: str(d['ideaFile']), ideaHash: str(d['ideaHash']),
+    bundleHash: str(d['bundleHash']), modelId: str(d['modelId']), provenance: str(d['provenance']),
+    status: 'running', startedAt: first.time, updatedAt: first.time,
+    budget: { usd: num(budget?.usd) ?? 0, tokens: num(budget?.tokens), spentUsd: null, spentTokens: null },
+    phases: {}, lease: null, tasks: {}, waivers: [], questions: [], assumptions: [], artifacts: {}, timers: [],
+    dossierDigest: null, seq: first.seq, headHash: first.hash,
+  };
+  for (const phaseId of (d['phases'] as string[] | undefined) ?? []) state.phases[phaseId] = emptyPhase();
+  for (const entry of entries.slice(1)) apply(state, entry);
+  return state;
+}
+
+function apply(state: RunState, e: LedgerEntry): void {
+  state.seq = e.seq;
+  state.headHash = e.hash;
+  state.updatedAt = e.time;
+  const phase = e.phase ? (state.phases[e.phase] ??= emptyPhase()) : null;
+  const d = e.data;
+  switch (e.type) {
+    case 'run.resumed':
+      if (state.status === 'blocked') state.status = 'running';
+      break;
+    case 'lease.acquired':
+      state.lease = { owner: str(d['owner']), epoch: num(d['epoch']) ?? 0, expiresAt: str(d['expiresAt']) };
+      break;
+    case 'lease.released':
+      if (state.lease && state.lease.epoch === num(d['epoch'])) state.lease = null;
+      break;
+    case 'phase.started':
+      if (phase) {
+        phase.status = 'running';
+        phase.attempts = num(d['attempt']) ?? phase.attempts + 1;
+        phase.startedAt ??= e.time;
+        phase.blockedReason = null;
+        phase.blockedSummary = null;
+      }
+      state.status = 'running';
+      break;
+    case 'model.call':
+      if (phase) {
+        phase.modelCalls += 1;
+        addUsage(phase, state, d['usage'], d['costUsd']);
+      }
+      break;
+    case 'task.finished':
+      if (phase) {
+        if (d['reused'] === true) phase.tasksReused += 1;
+        else phase.tasksRun += 1;
+        state.tasks[str(d['taskKey'])] = {
+          phase: e.phase ?? '', role: str(d['role']), output: str(d['output']),
+          item: num(d['item']), casKey: str(d['casKey']) || str(d['taskKey']),
+        };
+      }
+      break;
+    case 'artifact.written':
+      state.artifacts[str(d['path'])] = str(d['sha256']);
+      break;
+    case 'gate.evaluated':
+      if (phase) {
+        phase.score = num(d['score']);
+        phase.passed = d['passed'] === true;
+      }
+      break;
+    case 'phase.passed':
+      if (phase) { phase.status = 'passed'; phase.finishedAt = e.time; }
+      break;
+    case 'phase.blocked':
+      if (phase) { phase.status = 'blocked'; phase.blockedReason = str(d['reason']); phase.blockedSummary = str(d['summary']); }
+      state.status = 'blocked';
+      break;
+    case 'waiver.granted':
+      state.waivers.push({
+        phase: str(d['phase']), by: str(d['by']), justification: str(d['justification']),
+        control: typeof d['control'] === 'string' ? d['control'] : null, grantedAt: e.time,
+        expiresAt: typeof d['expiresAt'] === 'string' ? d['expiresAt'] : null, source: str(d['source']), seq: e.seq,
+      });
+      break;
+    case 'phase.waived':
+      if (phase) { phase.status = 'waived'; phase.finishedAt = e.time; }
+      break;
+    case 'clarify.question':
+      state.questions.push({ phase: e.phase ?? '', role: str(d['role']), text: str(d['text']) });
+      break;
+    case 'clarify.assumption':
+      state.assumptions.push({ phase: e.phase ?? '', role: str(d['role']), text: str(d['text']) });
+      break;
+    case 'timer.set':
+      state.timers.push({ reason: str(d['reason']), notBefore: str(d['notBefore']) });
+      break;
+    case 'run.completed':
+      state.status = 'completed';
+      state.dossierDigest = typeof d['dossierDigest'] === 'string' ? d['dossierDigest'] : null;
+      break;
+    case 'run.superseded':
+      state.status = 'superseded';
+      break;
+    case 'run.deleted':
+      state.status = 'deleted';
+      break;
+    case 'run.started':
+    case 'task.failed':
+    case 'budget.exceeded':
+      break;
+  }
+}
+
+/** The waiver in force for a phase at `now` (latest granted, not expired), if any. */
+export function activeWaiver(state: RunState, phase: string, now: Date): WaiverRecord | null {
+  const candidates = state.waivers.filter((w) => w.phase === phase && (w.expiresAt === null || Date.parse(w.expiresAt) > now.getTime()));
+  return candidates.at(-1) ?? null;
+}
