@@ -7,5 +7,7 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // GitHub's workflow parser ships ESM with JSON imports vite-node must transform itself.
+    server: { deps: { inline: ['@actions/workflow-parser'] } },
   },
 });

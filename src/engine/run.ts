@@ -1,0 +1,155 @@
+// Runs (or resumes) an idea through the phase DAG; the single place that sequences a run's effects.
+import type { Json } from '../core/canonical.js';
+import { DEFAULT_RUN_BUDGET_USD } from '../core/budget.js';
+import { ErrorCode, IdeaMineError } from '../core/errors.js';
+import { decideLease, LEASE_TTL_MS } from '../core/lease.js';
+import type { PhaseConfig } from '../core/phase-config.js';
+import { runIdFor, runDir, stateBranch } from '../core/run-id.js';
+import type { RunState } from '../core/run-state.js';
+import type { Clock } from '../ports/clock.js';
+import type { Model } from '../ports/model.js';
+import type { StateStore } from '../ports/store.js';
+import type { Telemetry } from '../ports/telemetry.js';
+import type { Bundle } from './bundle.js';
+import type { EngineContext } from './context.js';
+import { completeRun, type DossierOutcome } from './complete.js';
+import { holderAlive, ownerId } from './owner.js';
+import { recordedGate, runPhase, type PhaseOutcome } from './phase.js';
+import type { GateResult } from '../core/gate-types.js';
+import { RunSession, type SessionDeps } from './session.js';
+import type { LoadedIdea } from '../core/idea.js';
+
+export interface RunInput {
+  readonly idea: LoadedIdea;
+  readonly bundle: Bundle;
+  readonly model: Model;
+  readonly store: StateStore;
+  readonly clock: Clock;
+  readonly telemetry: Telemetry;
+  readonly scrub: (text: string) => string;
+  readonly budgetUsd?: number;
+  readonly concurrency: number;
+  readonly fresh: boolean;
+  readonly log: (line: string) => void;
+  readonly stopSignal: AbortSignal;
+  readonly packageVersion: string;
+  /** Publish the dossier on the user's current branch (local runs). */
+  readonly publish: boolean;
+}
+
+export interface RunOutcome {
+  readonly runId: string;
+  readonly slug: string;
+  readonly status: 'completed' | 'blocked';
+  readonly state: RunState;
+  readonly blocked: readonly { phase: string; title: string; reason: string; summary: string; attempts: number; maxAttempts: number; gate: GateResult | null }[];
+  readonly dossier: DossierOutcome | null;
+}
+
+/** Phases whose needs are all passed or waived and that are not finished or blocked yet. */
+function ready(phases: readonly PhaseConfig[], outcomes: ReadonlyMap<string, PhaseOutcome>, running: ReadonlySet<string>): PhaseConfig[] {
+  const done = (id: string): boolean => outcomes.get(id) === 'passed' || outcomes.get(id) === 'waived';
+  return phases.filter((p) => !outcomes.has(p.id) && !running.has(p.id) && p.needs.every(done));
+}
+
+export async function runIdea(input: RunInput): Promise<RunOutcome> {
+  const { idea, bundle, model, clock } = input;
+  const slug = idea.slug;
+  const runId = runIdFor(slug, idea.hash, bundle.hash, model.id);
+  const deps: SessionDeps = { store: input.store, clock, scrub: input.scrub };
+  const owner = ownerId();
+  let session = input.fresh ? null : await RunSession.open(deps, slug, runId);
+  const resumed = session !== null;
+  if (session) {
+    const state = session.state;
+    if (state.status === 'completed') input.log(`Run ${runId} is already complete; nothing to do (use --fresh to start over).`);
+  } else {
+    session = await RunSession.create(deps, slug, runId, {
+      type: 'run.started', phase: null,
+      data: {
+        runId, slug, ideaFile: idea.file, ideaHash: idea.hash, idea: idea.idea as unknown as Json,
+        bundleHash: bundle.hash, bundleSource: bundle.source, modelId: model.id, provenance: model.provenance,
+        budget: { usd: input.budgetUsd ?? idea.idea.budget?.usd ?? DEFAULT_RUN_BUDGET_USD, tokens: idea.idea.budget?.tokens ?? null },
+        phases: bundle.phases.map((p) => p.id), fresh: input.fresh,
+      },
+    });
+    input.log(`Started run ${runId} (${model.provenance} model ${model.id}) on branch ${stateBranch(slug)}`);
+    await supersedeOthers(deps, slug, runId, input.log);
+  }
+  if (session.state.status === 'completed') {
+    return { runId, slug, status: 'completed', state: session.state, blocked: [], dossier: null };
+  }
+  const decision = decideLease(session.state.lease, owner, clock.now(), holderAlive(session.state.lease?.owner));
+  if (decision.action === 'refuse') throw new IdeaMineError(ErrorCode.leaseHeld, `${runId}: ${decision.message}`);
+  session.epoch = decision.epoch;
+  await session.record([
+    { type: 'lease.acquired', phase: null, data: { owner, epoch: decision.epoch, expiresAt: new Date(clock.now().getTime() + LEASE_TTL_MS).toISOString(), ...(decision.takeover ? { takeover: decision.takeover } : {}) } },
+    ...(resumed ? [{ type: 'run.resumed' as const, phase: null, data: { owner } }] : []),
+  ]);
+
+  const ctx: EngineContext = {
+    session, store: input.store, model, clock, telemetry: input.telemetry, bundle, idea, owner,
+    concurrency: input.concurrency, fresh: input.fresh, log: input.log, artifacts: {},
+    reserved: { usd: 0, tokens: 0 }, budgetWaived: new Set(), stopSignal: input.stopSignal,
+  };
+  await loadFinishedArtifacts(ctx);
+  let released = false;
+  try {
+    const outcomes = new Map<string, PhaseOutcome>();
+    const running = new Map<string, Promise<void>>();
+    for (;;) {
+      for (const phase of ready(bundle.phases, outcomes, new Set(running.keys()))) {
+        if (input.stopSignal.aborted) break;
+        running.set(phase.id, input.telemetry.span('phase', { 'ideamine.phase': phase.id }, () => runPhase(ctx, phase)).then((outcome) => {
+          outcomes.set(phase.id, outcome);
+          running.delete(phase.id);
+        }));
+      }
+      if (running.size === 0) break;
+      await Promise.race(running.values());
+      const renewal = session.leaseRenewal(owner);
+      if (renewal) await session.record([renewal]);
+    }
+    if (input.stopSignal.aborted) throw new IdeaMineError(ErrorCode.internal, 'stopped by signal; finished work is saved — run again to resume', { retryable: true });
+    const state = session.state;
+    const blocked = bundle.phases
+      .filter((p) => state.phases[p.id]?.status === 'blocked')
+      .map((p) => {
+        const ps = state.phases[p.id];
+        return { phase: p.id, title: p.title, reason: ps?.blockedReason ?? 'gate', summary: ps?.blockedSummary ?? '', attempts: ps?.attempts ?? 0, maxAttempts: p.gate.maxAttempts, gate: recordedGate(ctx, p.id, ps?.attempts ?? 0) };
+      });
+    if (blocked.length > 0) return { runId, slug, status: 'blocked', state, blocked, dossier: null };
+    const dossier = await completeRun(ctx, input.packageVersion, input.publish);
+    await session.record([{ type: 'lease.released', phase: null, data: { owner, epoch: session.epoch } }]);
+    released = true;
+    return { runId, slug, status: 'completed', state: session.state, blocked: [], dossier };
+  } finally {
+    if (!released) await session.record([{ type: 'lease.released', phase: null, data: { owner, epoch: session.epoch } }]).catch(() => undefined);
+  }
+}
+
+async function loadFinishedArtifacts(ctx: EngineContext): Promise<void> {
+  const state = ctx.session.state;
+  const wanted: { name: string; path: string }[] = [];
+  for (const phase of ctx.bundle.phases) {
+    const status = state.phases[phase.id]?.status;
+    if (status !== 'passed' && status !== 'waived') continue;
+    for (const agent of phase.agents) wanted.push({ name: agent.output, path: `${runDir(ctx.session.runId)}/artifacts/${phase.id}/${agent.output}.json` });
+  }
+  const files = await ctx.session.readMany(wanted.map((w) => w.path));
+  for (const w of wanted) {
+    const text = files.get(w.path);
+    if (text) ctx.artifacts[w.name] = JSON.parse(text) as Json;
+  }
+}
+
+/** Older unfinished runs of the same slug are superseded by this one. */
+async function supersedeOthers(deps: SessionDeps, slug: string, runId: string, log: (line: string) => void): Promise<void> {
+  const runs = await deps.store.list(slug, '.ideamine/runs');
+  for (const other of runs.filter((r) => r !== runId)) {
+    const session = await RunSession.open(deps, slug, other);
+    if (!session || ['completed', 'superseded', 'deleted'].includes(session.state.status)) continue;
+    await session.record([{ type: 'run.superseded', phase: null, data: { by: runId } }]);
+    log(`Run ${other} is superseded by ${runId}.`);
+  }
+}

@@ -1,0 +1,138 @@
+// A run's ledger session: appends events and files as one compare-and-swap commit each, serialised.
+import { prettyJson } from '../core/canonical.js';
+import { ErrorCode, IdeaMineError } from '../core/errors.js';
+import { appendEvents, parseLedger, serialiseEntries, type LedgerEntry, type NewEvent } from '../core/ledger.js';
+import { LEASE_TTL_MS } from '../core/lease.js';
+import { replay, type RunState } from '../core/run-state.js';
+import { runDir } from '../core/run-id.js';
+import type { Clock } from '../ports/clock.js';
+import type { FileWrite, StateStore } from '../ports/store.js';
+
+export interface SessionDeps {
+  readonly store: StateStore;
+  readonly clock: Clock;
+  /** Applied to every file written (secrets → [REDACTED]). */
+  readonly scrub: (text: string) => string;
+}
+
+const MAX_CAS_RETRIES = 8;
+
+export class RunSession {
+  private queue: Promise<unknown> = Promise.resolve();
+  private constructor(
+    private readonly deps: SessionDeps,
+    readonly slug: string,
+    readonly runId: string,
+    private entries: LedgerEntry[],
+    private tipCommit: string | null,
+    private ledgerText: string,
+    public epoch: number,
+  ) {
+    this.current = entries.length > 0 ? replay(entries) : null;
+  }
+
+  private current: RunState | null;
+
+  get state(): RunState {
+    if (!this.current) throw new Error('run session has no ledger yet');
+    return this.current;
+  }
+  get ledger(): readonly LedgerEntry[] { return this.entries; }
+  get tip(): string | null { return this.tipCommit; }
+  /** The scrubber applied to every write (hash what you write after scrubbing). */
+  scrub(text: string): string { return this.deps.scrub(text); }
+  get ledgerPath(): string { return `${runDir(this.runId)}/ledger.jsonl`; }
+
+  /** Loads an existing run at the branch tip; null when the run has no ledger. */
+  static async open(deps: SessionDeps, slug: string, runId: string): Promise<RunSession | null> {
+    const tip = await deps.store.tip(slug);
+    if (!tip) return null;
+    const path = `${runDir(runId)}/ledger.jsonl`;
+    const text = (await deps.store.read(slug, [path], tip)).get(path) ?? null;
+    if (text === null) return null;
+    return new RunSession(deps, slug, runId, parseLedger(text, `${path} on branch ideamine/${slug}`), tip, text, 0);
+  }
+
+  /** A new ledger (replacing any previous one of the same run id, for --fresh). */
+  static async create(deps: SessionDeps, slug: string, runId: string, started: NewEvent, extra: FileWrite[] = []): Promise<RunSession> {
+    const tip = await deps.store.tip(slug);
+    const session = new RunSession(deps, slug, runId, [], tip, '', 0);
+    await session.record([started], [{ path: runDir(runId), content: null }, ...extra]);
+    return session;
+  }
+
+  /** Appends events (and files) durably; calls are serialised in order. */
+  record(events: readonly NewEvent[], writes: readonly FileWrite[] = []): Promise<void> {
+    const next = this.queue.then(() => this.commitOnce(events, writes));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Extends the lease when more than half its time has passed. */
+  leaseRenewal(owner: string): NewEvent | null {
+    const lease = this.state.lease;
+    if (!lease || lease.owner !== owner) return null;
+    const now = this.deps.clock.now().getTime();
+    if (Date.parse(lease.expiresAt) - now > LEASE_TTL_MS / 2) return null;
+    return { type: 'lease.acquired', phase: null, data: { owner, epoch: lease.epoch, expiresAt: new Date(now + LEASE_TTL_MS).toISOString(), renewal: true } };
+  }
+
+  private async commitOnce(events: readonly NewEvent[], writes: readonly FileWrite[]): Promise<void> {
+    const time = this.deps.clock.now().toISOString();
+    const added = appendEvents(this.entries.at(-1) ?? null, events, time);
+    const entries = [...this.entries, ...added];
+    const ledgerText = this.ledgerText + serialiseEntries(added);
+    const state = replay(entries);
+    const last = added.at(-1);
+    const files: FileWrite[] = [
+      ...writes.map((w) => (w.content === null ? w : { path: w.path, content: this.deps.scrub(w.content) })),
+      { path: this.ledgerPath, content: ledgerText },
+      { path: `${runDir(this.runId)}/run.json`, content: prettyJson(state) },
+    ];
+    const message = `ideamine: ${this.runId} ${last?.type ?? 'update'}${last?.phase ? ` ${last.phase}` : ''}`;
+    const trailers = {
+      'IdeaMine-Run': this.runId,
+      'IdeaMine-Phase': last?.phase ?? '-',
+      'IdeaMine-Event': added.map((e) => e.type).join(','),
+      'IdeaMine-Seq': String(last?.seq ?? 0),
+      'IdeaMine-Head': last?.hash ?? '',
+    };
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        this.tipCommit = await this.deps.store.commit(this.slug, { writes: files, message, trailers, expectedTip: this.tipCommit });
+        break;
+      } catch (error) {
+        if (!(error instanceof IdeaMineError) || error.code !== ErrorCode.conflict || attempt >= MAX_CAS_RETRIES) throw error;
+        await this.rebase();
+        await this.deps.clock.sleep(Math.floor(Math.random() * 20 * (attempt + 1)));
+      }
+    }
+    this.entries = entries;
+    this.ledgerText = ledgerText;
+    this.current = state;
+  }
+
+  /** The tip moved: accept it if our run's ledger is unchanged there (another run wrote), else stop (fenced). */
+  private async rebase(): Promise<void> {
+    const tip = await this.deps.store.tip(this.slug);
+    const theirs = tip ? (await this.deps.store.read(this.slug, [this.ledgerPath], tip)).get(this.ledgerPath) ?? null : null;
+    if (this.entries.length > 0 && theirs !== this.ledgerText) {
+      const other = theirs ? replay(parseLedger(theirs, this.ledgerPath)) : null;
+      throw new IdeaMineError(ErrorCode.leaseLost, `run ${this.runId} was written by another process${other?.lease ? ` (${other.lease.owner}, epoch ${other.lease.epoch})` : ''}; this process (epoch ${this.epoch}) stops without writing`, {
+        details: ['Only one process may drive a run at a time. Check `ideamine status` and run again when the other process is done.'],
+      });
+    }
+    this.tipCommit = tip;
+  }
+
+  /** Reads a file of this slug's state at the current tip. */
+  async read(path: string): Promise<string | null> {
+    if (!this.tipCommit) return null;
+    return (await this.deps.store.read(this.slug, [path], this.tipCommit)).get(path) ?? null;
+  }
+
+  async readMany(paths: readonly string[]): Promise<Map<string, string | null>> {
+    if (!this.tipCommit || paths.length === 0) return new Map(paths.map((p) => [p, null]));
+    return this.deps.store.read(this.slug, paths, this.tipCommit);
+  }
+}
