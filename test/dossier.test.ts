@@ -29,11 +29,21 @@ const mermaidBlock = (md: string): string[] => {
   return match[1].split('\n');
 };
 
-const mutate = (json: DossierJson, edit: (copy: Record<string, any>) => void): DossierJson => {
-  const copy = JSON.parse(JSON.stringify(json)) as Record<string, any>;
+type DeepMutable<T> = T extends readonly (infer U)[] ? DeepMutable<U>[] : T extends object ? { -readonly [K in keyof T]: DeepMutable<T[K]> } : T;
+type Editable = DeepMutable<DossierJson>;
+
+const mutate = (json: DossierJson, edit: (copy: Editable) => void): DossierJson => {
+  const copy = JSON.parse(JSON.stringify(json)) as Editable;
   edit(copy);
-  return copy as unknown as DossierJson;
+  return copy;
 };
+
+/** The i-th element, or a test failure (an edit that silently did nothing would hide a bug). */
+function nth<T>(items: readonly T[], index: number): T {
+  const item = items[index];
+  if (item === undefined) throw new Error(`no element ${index}`);
+  return item;
+}
 
 describe('buildDossier JSON', () => {
   it('validates against schemas/dossier.schema.json for online, offline and synthetic runs', () => {
@@ -46,9 +56,9 @@ describe('buildDossier JSON', () => {
   it('is rejected by the schema with an unknown key or a malformed digest', () => {
     const { json } = buildDossier(dossierInput());
     expect(validateAgainst(schema, { ...json, extra: 1 })).toContain('(root): unknown key "extra" (remove it or check its spelling)');
-    const badPhase = mutate(json, (c) => { c['phases'][0].surprise = true; });
+    const badPhase = mutate(json, (c) => { Object.assign(nth(c.phases, 0), { surprise: true }); });
     expect(validateAgainst(schema, badPhase).join('\n')).toMatch(/phases\.0: unknown key "surprise"/);
-    expect(validateAgainst(schema, mutate(json, (c) => { c['digest'].value = 'abc'; }))).not.toEqual([]);
+    expect(validateAgainst(schema, mutate(json, (c) => { c.digest.value = 'abc'; }))).not.toEqual([]);
   });
 
   it('takes every number from the run state and sums the totals from the phases', () => {
@@ -102,17 +112,17 @@ describe('dossier digest', () => {
 
   it('changes when any field changes', () => {
     const { json, digest } = buildDossier(dossierInput());
-    const edits: ((c: Record<string, any>) => void)[] = [
-      (c) => { c['runId'] = 'tidy-ledger-00000000'; },
-      (c) => { c['idea'].content.name = 'Tidy Ledger!'; },
-      (c) => { c['phases'][2].score = 0.62; },
-      (c) => { c['phases'][0].metrics[0].passed = false; },
-      (c) => { c['phases'][0].artifacts[0].sha256 = sha256Hex('other'); },
-      (c) => { c['waivers'][0].expiresAt = null; },
-      (c) => { c['totals'].costUsd = 0; },
-      (c) => { c['ledger'].seq += 1; },
-      (c) => { c['generatedAt'] = '2025-05-01T10:10:01.000Z'; },
-      (c) => { c['questions'] = []; },
+    const edits: ((c: Editable) => void)[] = [
+      (c) => { c.runId = 'tidy-ledger-00000000'; },
+      (c) => { c.idea.content.name = 'Tidy Ledger!'; },
+      (c) => { nth(c.phases, 2).score = 0.62; },
+      (c) => { nth(nth(c.phases, 0).metrics, 0).passed = false; },
+      (c) => { nth(nth(c.phases, 0).artifacts, 0).sha256 = sha256Hex('other'); },
+      (c) => { nth(c.waivers, 0).expiresAt = null; },
+      (c) => { c.totals.costUsd = 0; },
+      (c) => { c.ledger.seq += 1; },
+      (c) => { c.generatedAt = '2025-05-01T10:10:01.000Z'; },
+      (c) => { c.questions = []; },
     ];
     const seen = new Set([digest]);
     for (const edit of edits) {
@@ -186,8 +196,9 @@ describe('RELEASE_DOSSIER.md', () => {
 
   it('escapes hostile idea and waiver text in headings, tables and Mermaid labels', () => {
     const hostile = 'Evil | app <script>alert(1)</script> `rm -rf` "] --> x[';
+    const phases = smallPipeline.map((p) => (p.id === 'prd' ? { ...p, title: 'PRD "] --> x <b>`y`' } : p));
     const { markdown } = buildDossier(dossierInput({
-      phases: smallPipeline,
+      phases,
       idea: { name: hostile, description: hostile, category: 'a|b' },
       waiver: { by: 'eve|x', justification: 'line one | cell\n# not a heading', control: null, expiresAt: null },
     }));
@@ -199,121 +210,15 @@ describe('RELEASE_DOSSIER.md', () => {
     expect(cells(waiverRow ?? '')).toHaveLength(7);
     expect(cells(waiverRow ?? '')[5]).toBe('never');
     for (const line of mermaidBlock(markdown).filter((l) => l.includes('["'))) {
-      expect(line).toMatch(/^ +[A-Za-z_][A-Za-z0-9_]*\["[^"[\]`<>]*(<br\/>[^"[\]`<>]*)?"\]$/);
+      expect(line).toMatch(/^ +(subgraph )?[A-Za-z_][A-Za-z0-9_]*\["[^"[\]`<>]*(<br\/>[^"[\]`<>]*)?"\]$/);
     }
+    expect(markdown).toContain('    prd["PRD #quot;#93; --#gt; x #lt;b#gt;#96;y#96;<br/>0.61 ⚠ waived"]');
+    expect(markdown).toContain('### PRD "\\] --\\> x \\<b\\>\\`y\\` (`prd`)');
     expect(markdown).toContain('subgraph idea_run["Evil #124; app #lt;script#gt;alert#40;1#41;#lt;/script#gt; #96;rm -rf#96; #quot;#93; --#gt; x#91;"]');
   });
 
-  it('matches the golden rendering of a small offline run', () => {
+  it('matches the golden rendering of a small offline run', async () => {
     const { markdown } = buildDossier(dossierInput({ provenance: 'offline', phases: smallPipeline }));
-    expect(markdown).toMatchInlineSnapshot(`
-      "# Release dossier: Tidy Ledger
-
-      > **Drafted offline by the built-in drafter (no model was called); judged metrics were not judged.**
-
-      A shared household budget that splits bills fairly and reminds people before rent is due.
-
-      **Category:** fintech · **Complexity:** medium · **Platform:** web · **Idea file:** \`ideas/tidy-ledger.yaml\`
-
-      **Status:** blocked · **Run:** \`tidy-ledger-1a2b3c4d\` · **Model:** \`offline-drafter\` (offline) · **Generated:** 2025-05-01T10:10:00.000Z by ideamine 0\\.1.0
-
-      ## Phases
-
-      \`\`\`mermaid
-      flowchart LR
-        subgraph idea_run["Tidy Ledger"]
-          intake["Intake<br/>0.95 ✓"]
-          prd["PRD<br/>0.61 ⚠ waived"]
-          story_loop["Story loop<br/>0.40 ✗ blocked"]
-        end
-        intake --> prd
-        prd --> story_loop
-        classDef passed fill:#dcfce7,stroke:#15803d,color:#14532d
-        class intake passed
-        classDef blocked fill:#fee2e2,stroke:#b91c1c,color:#7f1d1d
-        class story_loop blocked
-        classDef waived fill:#fef3c7,stroke:#b45309,color:#78350f
-        class prd waived
-      \`\`\`
-
-      | Phase | Status | Attempts | Score | Tokens | Cost | Model calls | Tasks run / reused |
-      | --- | --- | --- | --- | --- | --- | --- | --- |
-      | Intake (\`intake\`) | ✓ passed | 1 | 0.95 | not measured (offline) | not measured (offline) | 0 | 1 / 0 |
-      | PRD (\`prd\`) | ⚠ waived | 2 | 0.61 | not measured (offline) | not measured (offline) | 0 | 2 / 0 |
-      | Story loop (\`story-loop\`) | ✗ blocked | 2 | 0.40 | not measured (offline) | not measured (offline) | 0 | 2 / 0 |
-
-      ## Gate results
-
-      ### Intake (\`intake\`)
-
-      **Status:** ✓ passed · **Attempts:** 1 · **Gate:** score 0.95 (passes at 0.80)
-
-      | Metric | Method | Value | Target | Result |
-      | --- | --- | --- | --- | --- |
-      | \`feature_coverage\` | computed | 0.95 | \`>= 0.8\` | ✓ pass |
-      | \`clarity\` | not judged | — | \`>= 0.8\` | not judged |
-
-      No metric failed.
-
-      - \`.ideamine/runs/tidy-ledger-1a2b3c4d/artifacts/intake/intake.json\` on branch \`ideamine/tidy-ledger\` (sha256 \`3da496a38ea2\`…)
-
-      ### PRD (\`prd\`)
-
-      **Status:** ⚠ waived · **Attempts:** 2 · **Gate:** score 0.61 (passes at 0.80)
-
-      **Blocked:** gate
-
-      | Metric | Method | Value | Target | Result |
-      | --- | --- | --- | --- | --- |
-      | \`feature_coverage\` | computed | 0.61 | \`>= 0.8\` | ✗ fail |
-      | \`clarity\` | not judged | — | \`>= 0.8\` | not judged |
-
-      Failing metrics: \`feature_coverage\`.
-
-      - \`.ideamine/runs/tidy-ledger-1a2b3c4d/artifacts/prd/prd.json\` on branch \`ideamine/tidy-ledger\` (sha256 \`c4f17a51d3c1\`…)
-
-      ### Story loop (\`story-loop\`)
-
-      **Status:** ✗ blocked · **Attempts:** 2 · **Gate:** score 0.40 (passes at 0.80)
-
-      **Blocked:** gate
-
-      | Metric | Method | Value | Target | Result |
-      | --- | --- | --- | --- | --- |
-      | \`feature_coverage\` | computed | 0.4 | \`>= 0.8\` | ✗ fail |
-      | \`clarity\` | not judged | — | \`>= 0.8\` | not judged |
-
-      Failing metrics: \`feature_coverage\`.
-
-      - \`.ideamine/runs/tidy-ledger-1a2b3c4d/artifacts/story-loop/story-loop.json\` on branch \`ideamine/tidy-ledger\` (sha256 \`0f1943eefd5f\`…)
-
-      ## Waivers
-
-      | Phase | Approved by | Justification | Compensating control | Granted | Expires | Source |
-      | --- | --- | --- | --- | --- | --- | --- |
-      | \`prd\` | maria-maintainer | Coverage gap is the export feature, cut from v1. | Export tracked in issue #42 | 2025-05-01T10:05:00.000Z | 2025-06-01T00:00:00.000Z | review 1234 on 9f8e7d6 |
-
-      ## Assumptions
-
-      - \`prd\` · prd-writer: Payments are settled outside the app.
-
-      ## Open questions
-
-      - \`prd\` · prd-writer: Should reminders go by SMS too?
-
-      ## Cost and tokens
-
-      - **Tokens:** not measured (offline)
-      - **Cost:** not measured (offline)
-      - **Model calls:** 0
-
-      ## Integrity
-
-      - **Ledger head:** \`6fee96c363c1f2d19e9d1646c91c356ef60e0092f3e8a1dd0cd13b8b9b96c269\` (seq 25) on branch \`ideamine/tidy-ledger\`
-      - **Digest:** SHA-256 \`1b2c9fa1b09816bb9876e2d5ffdc2dda6c1a9e3a1bcdc33f86fbcfb245d33368\` over the canonical JSON of \`release-dossier.json\` without its \`digest\` field
-
-      To verify, run \`ideamine verify tidy-ledger-1a2b3c4d\`: it re-checks the ledger's hash chain on the state branch and recomputes this digest; committing this file on the default branch is what makes a later rewrite of the state branch detectable.
-      "
-    `);
+    await expect(markdown).toMatchFileSnapshot('./__snapshots__/RELEASE_DOSSIER.offline.md');
   });
 });

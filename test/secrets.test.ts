@@ -102,6 +102,11 @@ describe('scrub', () => {
     );
   });
 
+  it('also redacts the JSON-escaped form of a known value', () => {
+    const secret = 'pa"ss\\word-123';
+    expect(scrub(JSON.stringify({ note: `uses ${secret}` }), [secret])).toBe(`{"note":"uses ${REDACTED}"}`);
+  });
+
   it('leaves values shorter than 8 characters alone (they would redact ordinary words)', () => {
     expect(scrub('admin logged in', ['admin'])).toBe('admin logged in');
   });

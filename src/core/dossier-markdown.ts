@@ -1,6 +1,6 @@
 // RELEASE_DOSSIER.md: a readable rendering of the dossier JSON (every number comes from that JSON).
 import type { DossierJson, DossierNote, DossierPhase } from './dossier.js';
-import { codeSpan, escapeCell, escapeInline, mermaidId, mermaidText } from './markdown-escape.js';
+import { codeSpan, escapeCell, escapeHeading, escapeInline, escapeParagraph, mermaidId, mermaidText } from './markdown-escape.js';
 import { provenanceBanner } from './markdown.js';
 
 /** 1234567 → "1,234,567" (no locale: the output must be byte-identical everywhere). */
@@ -95,7 +95,11 @@ function phaseSection(json: DossierJson, p: DossierPhase): string[] {
   const out = [`### ${escapeInline(p.title)} (${codeSpan(p.id)})`];
   const score = p.score === null ? 'no gate score' : `score ${fmtScore(p.score)}${p.passThreshold === null ? '' : ` (passes at ${fmtScore(p.passThreshold)})`}`;
   out.push(`**Status:** ${STATUS_MARK[p.status]} · **Attempts:** ${p.attempts} · **Gate:** ${score}`);
-  if (p.blockedReason !== null && p.blockedReason !== '') out.push(`**Blocked:** ${escapeInline(p.blockedReason)}`);
+  if (p.blockedReason !== null && p.blockedReason !== '') {
+    const label = p.status === 'blocked' ? 'Blocked' : 'Was blocked';
+    const summary = p.blockedSummary === null || p.blockedSummary === '' ? '' : ` ${escapeInline(p.blockedSummary)}`;
+    out.push(`**${label} (${escapeInline(p.blockedReason)}):**${summary}`);
+  }
   if (p.metrics.length > 0) {
     const rows = p.metrics.map((m) => {
       const result = m.passed === null ? 'not judged' : m.passed ? '✓ pass' : '✗ fail';
@@ -146,12 +150,12 @@ function totalsSection(json: DossierJson): string {
 
 export function renderDossierMarkdown(json: DossierJson): string {
   const idea = json.idea.content;
-  const out = [`# Release dossier: ${escapeInline(idea.name)}`];
+  const out = [`# Release dossier: ${escapeHeading(idea.name)}`];
   const banner = provenanceBanner(json.model.provenance);
   if (banner !== null) out.push(`> **${escapeInline(banner)}**`);
   else if (json.model.note !== null) out.push(`> ${escapeInline(json.model.note)}`);
   out.push(
-    escapeInline(idea.description),
+    escapeParagraph(idea.description),
     `**Category:** ${escapeInline(idea.category)} · **Complexity:** ${escapeInline(idea.complexity)} · **Platform:** ${escapeInline(idea.technical_requirements.platform)} · **Idea file:** ${codeSpan(json.idea.file)}`,
     `**Status:** ${escapeInline(json.status)} · **Run:** ${codeSpan(json.runId)} · **Model:** ${codeSpan(json.model.id)} (${escapeInline(json.model.provenance)}) · **Generated:** ${escapeInline(json.generatedAt)} by ideamine ${escapeInline(json.generator.version)}`,
     '## Phases', phaseFlowchart(json), phaseTable(json),

@@ -47,6 +47,7 @@ export interface DossierPhase {
   readonly passThreshold: number | null;
   readonly passed: boolean | null;
   readonly blockedReason: string | null;
+  readonly blockedSummary: string | null;
   readonly metrics: readonly DossierMetric[];
   readonly tokens: TokenTotals | null;
   readonly costUsd: number | null;
@@ -151,7 +152,7 @@ function buildPhases(input: DossierInput): DossierPhase[] {
     return {
       id: p.id, title: p.title, needs: [...p.needs], status: s.status, attempts: s.attempts,
       score: s.score ?? gate?.score ?? null, passThreshold: gate?.passThreshold ?? null,
-      passed: s.passed ?? gate?.passed ?? null, blockedReason: s.blockedReason,
+      passed: s.passed ?? gate?.passed ?? null, blockedReason: s.blockedReason, blockedSummary: s.blockedSummary,
       metrics: (gate?.metrics ?? []).map((m) => ({
         id: m.id, value: m.value, threshold: m.threshold, operator: m.operator, method: m.method, passed: m.passed,
       })),

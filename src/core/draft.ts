@@ -47,6 +47,12 @@ class Drafter {
     private readonly rootSchema: Schema,
   ) {}
 
+  /** Like resolve, but a single selected array stands for its elements (`idea.core_features` = `[*]`). */
+  resolveMany(path: string, scope: Scope): unknown[] {
+    const values = this.resolve(path, scope);
+    return values.length === 1 && Array.isArray(values[0]) ? (values[0] as unknown[]) : values;
+  }
+
   resolve(path: string, scope: Scope): unknown[] {
     if (path === '$index') return [scope.elementIndex ?? scope.position];
     if (path === '$') return scope.element === undefined ? [] : [scope.element];
@@ -143,12 +149,12 @@ class Drafter {
         ? { position: i, depth: scope.depth + 1 }
         : { element, elementIndex: i, position: i, depth: scope.depth + 1 };
     if (typeof hint.each === 'string') {
-      this.resolve(hint.each, scope).forEach((element, i) => {
+      this.resolveMany(hint.each, scope).forEach((element, i) => {
         if (out.length < maxItems) push(this.value(itemSchema, child(i + 1, element), key));
       });
     } else if (typeof hint.from === 'string') {
       const item = this.normalise(itemSchema);
-      for (const v of this.resolve(hint.from, scope)) {
+      for (const v of this.resolveMany(hint.from, scope)) {
         const coerced = coerceTo(v, item);
         if (coerced !== undefined && out.length < maxItems) push(typeof coerced === 'string' ? fitLength(coerced, item, this.vocab) : coerced);
       }

@@ -94,9 +94,14 @@ const cap = (text: string): { text: string; truncated: boolean } =>
   text.length <= HUMAN_TEXT_MAX ? { text, truncated: false } : { text: text.slice(0, HUMAN_TEXT_MAX), truncated: true };
 
 /** Orders by time, then reviews before comments, then id: GitHub ids grow with time per kind. */
+const time = (at: string | null | undefined): number => {
+  const ms = Date.parse(at ?? '');
+  return Number.isNaN(ms) ? 0 : ms;
+};
+
 function later(a: Candidate, b: Candidate): boolean {
-  const ta = a.source.at ?? '';
-  const tb = b.source.at ?? '';
+  const ta = time(a.source.at);
+  const tb = time(b.source.at);
   if (ta !== tb) return ta > tb;
   if (a.source.kind !== b.source.kind) return a.source.kind === 'comment';
   return a.source.id > b.source.id;
@@ -124,7 +129,7 @@ function refusal(c: Candidate, input: HumanInputs): RefusalReason | null {
   const role = input.permissions[c.user.login] ?? null;
   if (role === null || !COUNTING_ROLES.includes(role)) return 'permission';
   if (c.source.kind === 'review' && c.source.sha !== input.headSha) return 'stale-sha';
-  if (c.source.kind === 'comment' && input.headCommittedAt && (c.source.at ?? '') < input.headCommittedAt) return 'stale-comment';
+  if (c.source.kind === 'comment' && input.headCommittedAt && time(c.source.at) < time(input.headCommittedAt)) return 'stale-comment';
   if (c.rawText.trim() === '') return 'empty';
   if (c.verdict === 'waive' && !input.allowSelfWaiver && input.ideaAuthor !== null && c.user.login.toLowerCase() === input.ideaAuthor.toLowerCase()) return 'self-waiver';
   return null;

@@ -47,7 +47,7 @@ export function parseIdea(input: { file: string; bytes: Uint8Array }): Result {
   const base = file.slice(file.lastIndexOf('/') + 1);
   const nameMatch = /^(.*)\.(yaml|yml|md)$/.exec(base);
   const slug = nameMatch?.[1] ?? '';
-  if (!nameMatch) return fail(formatIssue(file, undefined, '(file name)', 'an idea file must end in .yaml, .yml or .md', `rename it, e.g. ideas/${base.replace(/\.[^.]*$/, '')}.yaml`));
+  if (!nameMatch) return fail(formatIssue(file, undefined, '(file name)', 'an idea file must end in .yaml, .yml or .md', `rename it to ${file.replace(/\.[^./]*$/, '')}.yaml (or .md with front matter)`));
   if (!SLUG_PATTERN.test(slug) || slug.length > MAX_SLUG_LENGTH) {
     return fail(formatIssue(file, undefined, '(file name)', `"${slug}" is not a valid idea slug`,
       `rename the file using lower-case letters, digits and single hyphens, at most ${MAX_SLUG_LENGTH} characters (e.g. ideas/todo-app.yaml)`));

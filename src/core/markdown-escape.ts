@@ -2,8 +2,9 @@
 
 /** Entities such as `&lt;` would render as the character they name: neutralise the `&`. */
 const ENTITY = /&(?=#?[A-Za-z0-9]+;)/g;
-/** Characters that start emphasis, code, links, HTML, strikethrough or tables anywhere in a line. */
-const INLINE_ACTIVE = /[\\`*_[\]<>|~]/g;
+/** Characters that start emphasis, code, links, HTML, strikethrough or tables anywhere in a line.
+ * `_` between letters or digits is inert in GFM, so snake_case identifiers stay readable. */
+const INLINE_ACTIVE = /[\\`*[\]<>|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g;
 /** Constructs that are only active at the start of a line (headings, quotes, lists, rules). */
 const LINE_START = /^(\s*)([#>+=-])/;
 
@@ -29,6 +30,11 @@ export function escapeInline(text: string): string {
 /** Text that begins a line (a paragraph, a list item's content): line breaks become spaces. */
 export function escapeParagraph(text: string): string {
   return escapeLine(oneLine(text));
+}
+
+/** Heading text: as inline, and a trailing run of `#` kept (ATX headings would drop it as a closing sequence). */
+export function escapeHeading(text: string): string {
+  return escapeInline(text).replace(/(^|\s)(#+)$/, '$1\\$2');
 }
 
 /** Text as paragraphs: lines escaped one by one, blank lines kept as paragraph breaks. */

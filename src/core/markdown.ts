@@ -1,6 +1,6 @@
 // Readable Markdown for any artifact JSON: headings, lists, tables and code fences, all escaped.
 import type { Json } from './canonical.js';
-import { codeFence, escapeBlock, escapeCell, escapeInline, escapeParagraph, humaniseKey } from './markdown-escape.js';
+import { codeFence, escapeBlock, escapeCell, escapeHeading, escapeInline, escapeParagraph, humaniseKey } from './markdown-escape.js';
 
 export interface ArtifactNotes {
   readonly provenance: string;
@@ -23,7 +23,7 @@ export function artifactMarkdown(title: string, artifact: Json, notes: ArtifactN
   // The banner comes first so nobody reads drafted text as model output, even in a preview.
   const banner = provenanceBanner(notes.provenance);
   const out: string[] = banner === null ? [] : [`> **${escapeInline(banner)}**`];
-  out.push(`# ${escapeInline(title)}`);
+  out.push(`# ${escapeHeading(title)}`);
   out.push(`Phase: **${escapeInline(notes.phase)}** · Role: **${escapeInline(notes.role)}** · Provenance: **${escapeInline(notes.provenance)}**`);
   if (isObject(artifact)) {
     // Top-level keys always get their own heading, scalars included: they are the artifact's sections.
@@ -42,6 +42,8 @@ const isObject = (v: Json | undefined): v is JsonObject => typeof v === 'object'
 const isScalar = (v: Json | undefined): v is string | number | boolean | null => v === null || typeof v !== 'object';
 const NONE = '_None._';
 const MAX_TABLE_COLUMNS = 6;
+/** Longer text reads better as its own paragraph than squeezed into a cell. */
+const MAX_CELL_CHARS = 240;
 
 const LANGUAGES: Readonly<Record<string, string>> = {
   ts: 'typescript', tsx: 'tsx', mts: 'typescript', cts: 'typescript', js: 'javascript', jsx: 'jsx', mjs: 'javascript',
@@ -111,7 +113,7 @@ function tableColumns(items: readonly Json[]): string[] | null {
   for (const item of items) {
     if (!isObject(item)) return null;
     for (const [key, cell] of Object.entries(item)) {
-      if (!isScalar(cell) || key === 'content' || (typeof cell === 'string' && cell.includes('\n'))) return null;
+      if (!isScalar(cell) || key === 'content' || (typeof cell === 'string' && cell.length > MAX_CELL_CHARS)) return null;
       if (!columns.includes(key)) columns.push(key);
     }
   }
@@ -128,7 +130,7 @@ function cellText(value: Json | undefined): string {
 function itemLabel(item: JsonObject, index: number): string {
   for (const key of ['name', 'title', 'id', 'path']) {
     const candidate = item[key];
-    if (typeof candidate === 'string' && candidate.trim() !== '') return escapeInline(candidate);
+    if (typeof candidate === 'string' && candidate.trim() !== '') return escapeHeading(candidate);
   }
   return `Item ${index + 1}`;
 }

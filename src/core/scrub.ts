@@ -6,9 +6,13 @@ export const REDACTED = '[REDACTED]';
 /** Shorter values would redact ordinary words ("true", "admin") everywhere; tokens are longer. */
 export const MIN_SCRUB_LENGTH = 8;
 
-/** Known values longest first, so a secret that contains another is removed whole. */
+/**
+ * Known values longest first, so a secret that contains another is removed whole. A value with
+ * quotes or backslashes also appears JSON-escaped in ledger lines and traces: both forms count.
+ */
 function knownValues(secrets: readonly string[]): string[] {
-  return [...new Set(secrets.filter((s) => s.length >= MIN_SCRUB_LENGTH))].sort((a, b) => b.length - a.length);
+  const forms = secrets.filter((s) => s.length >= MIN_SCRUB_LENGTH).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]);
+  return [...new Set(forms)].sort((a, b) => b.length - a.length);
 }
 
 function scrubWith(text: string, known: readonly string[]): string {

@@ -39,8 +39,12 @@ const TOKEN_PATTERNS: readonly TokenPattern[] = [
 
 /** Key words that make an assignment a credential; the key may carry a prefix (DB_PASSWORD, githubToken). */
 const CREDENTIAL_KEY = /(password|passwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|credentials?)/gi;
-/** From just after the key word: rest of the key, optional closing quote, an operator, the literal. */
-const ASSIGNMENT_TAIL = /([A-Za-z0-9_.-]{0,40})["']?[ \t]{0,8}(?::=|=>|=|:)[ \t]{0,8}(["'`]?)([^\s"'`]{1,512})\2/y;
+/**
+ * From just after the key word: rest of the key, optional closing quote, an operator, then a quoted
+ * literal (group 2 quote, group 3 value) or a bare one (group 4) that ends at `;`, `,`, `&` or `=`
+ * (base64 padding excepted), so "a=b&token=c" and "token=token=…" stay separate and linear.
+ */
+const ASSIGNMENT_TAIL = /[A-Za-z0-9_.-]{0,40}["']?[ \t]{0,8}(?::=|=>|=|:)[ \t]{0,8}(?:(["'`])([^\s"'`]{1,512})\1|([^\s"'`;,&=]{1,512}={0,2}))/y;
 
 /** Bits per character above which an assigned literal looks random rather than a word. */
 export const ENTROPY_THRESHOLD = 3.0;
@@ -119,9 +123,11 @@ export function findSecretSpans(text: string): SecretSpan[] {
     if (/[a-z]/.test(text.charAt(keyEnd))) continue;
     ASSIGNMENT_TAIL.lastIndex = keyEnd;
     const tail = ASSIGNMENT_TAIL.exec(text);
-    const value = tail?.[3];
-    if (!tail || value === undefined || !looksSecret(value, (tail[2] ?? '') !== '')) continue;
-    const start = tail.index + tail[0].length - value.length - (tail[2] ?? '').length;
+    if (!tail) continue;
+    const quote = tail[1] ?? '';
+    const value = tail[2] ?? tail[3] ?? '';
+    if (!looksSecret(value, quote !== '')) continue;
+    const start = tail.index + tail[0].length - value.length - quote.length;
     raw.push({ start, end: start + value.length, kind: 'credential-assignment' });
   }
   raw.sort((a, b) => a.start - b.start || b.end - a.end);

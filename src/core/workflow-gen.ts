@@ -14,10 +14,7 @@ export interface WorkflowGenInput {
   readonly actionRef: string;
 }
 
-export interface GeneratedWorkflows {
-  readonly dispatcher: string;
-  readonly run: string;
-}
+export interface GeneratedWorkflows { readonly dispatcher: string; readonly run: string }
 
 export const WORKFLOW_FILES = {
   dispatcher: '.github/workflows/ideamine.yml',
@@ -27,8 +24,8 @@ export const WORKFLOW_FILES = {
 /** Minutes added to a phase's wall-clock budget: checkout, start-up and the final checkpoint push. */
 export const TIMEOUT_MARGIN_MINUTES = 10;
 
-export const DISPATCHER_TIMEOUT_MINUTES = { dispatch: 10, review: 10, tick: 15 } as const;
-export const RELEASE_TIMEOUT_MINUTES = 15;
+/** Jobs without a phase budget: they only read state, call the API and push a few commits. */
+export const JOB_TIMEOUT_MINUTES = { dispatch: 10, review: 10, tick: 15, release: 15 } as const;
 
 type Scope = 'contents' | 'actions' | 'pull-requests' | 'issues';
 type Permissions = Readonly<Partial<Record<Scope, 'read' | 'write'>>>;
@@ -104,9 +101,6 @@ function assertAcyclic(phases: readonly WorkflowPhase[]): void {
   for (const p of phases) visit(p.id, []);
 }
 
-const permissionLines = (perms: Permissions, indent: string): string[] =>
-  Object.entries(perms).map(([scope, level]) => `${indent}  ${scope}: ${level}`);
-
 const checkout = (ref?: string): string[] => [
   '      - uses: actions/checkout@v4',
   '        with:',
@@ -131,14 +125,8 @@ const SHARED_INPUTS = {
 } as const;
 
 interface JobSpec {
-  readonly id: string;
-  readonly name: string;
-  readonly if?: string;
-  readonly needs?: readonly string[];
-  readonly permissions: Permissions;
-  readonly timeout: number;
-  readonly concurrency?: string;
-  readonly steps: readonly string[];
+  readonly id: string; readonly name: string; readonly if?: string; readonly needs?: readonly string[];
+  readonly permissions: Permissions; readonly timeout: number; readonly concurrency?: string; readonly steps: readonly string[];
 }
 
 function job(spec: JobSpec): string[] {
@@ -151,21 +139,27 @@ function job(spec: JobSpec): string[] {
     `    timeout-minutes: ${spec.timeout}`,
     ...(spec.concurrency === undefined ? [] : ['    concurrency:', `      group: ${spec.concurrency}`, '      cancel-in-progress: false']),
     '    permissions:',
-    ...permissionLines(spec.permissions, '    '),
+    ...Object.entries(spec.permissions).map(([scope, level]) => `      ${scope}: ${level}`),
     '    steps:',
     ...spec.steps,
     '',
   ];
 }
 
+// Cheap pre-filters only (the action re-checks role_name through the API): a gate PR from this
+// repository, or a PR comment, by someone who can hold write access (owners, members, collaborators).
+const WRITERS = `fromJSON('["OWNER", "MEMBER", "COLLABORATOR"]')`;
+const REVIEW_IF = [
+  "${{ (github.event_name == 'pull_request_review'",
+  '&& github.event.pull_request.head.repo.full_name == github.repository',
+  "&& startsWith(github.event.pull_request.head.ref, 'ideamine-gate/')",
+  `&& contains(${WRITERS}, github.event.review.author_association))`,
+  "|| (github.event_name == 'issue_comment' && github.event.issue.pull_request",
+  "&& github.event.comment.user.type != 'Bot'",
+  `&& contains(${WRITERS}, github.event.comment.author_association)) }}`,
+];
+
 function dispatcherBody({ bundleHash, actionRef }: WorkflowGenInput): string {
-  const isGatePr = [
-    "(github.event_name == 'pull_request_review'",
-    '&& github.event.pull_request.head.repo.full_name == github.repository',
-    "&& startsWith(github.event.pull_request.head.ref, 'ideamine-gate/'))",
-    "|| (github.event_name == 'issue_comment' && github.event.issue.pull_request",
-    "&& github.event.comment.user.type != 'Bot')",
-  ];
   const lines = [
     'name: ideamine',
     '# Every trigger only nudges; each job reconciles from the state branches, so a missed or',
@@ -187,13 +181,13 @@ function dispatcherBody({ bundleHash, actionRef }: WorkflowGenInput): string {
     ...job({
       id: 'dispatch', name: 'dispatch changed ideas',
       if: "${{ github.event_name == 'push' && github.ref_name == github.event.repository.default_branch }}",
-      permissions: JOB_PERMISSIONS.dispatch, timeout: DISPATCHER_TIMEOUT_MINUTES.dispatch,
+      permissions: JOB_PERMISSIONS.dispatch, timeout: JOB_TIMEOUT_MINUTES.dispatch,
       steps: [...checkout(), ...actionStep(actionRef, [['command', 'dispatch'], SHARED_INPUTS.anthropic, SHARED_INPUTS.model])],
     }),
     ...job({
       id: 'review', name: 'record review or comment',
-      if: `>-\n      \${{ ${isGatePr.join('\n      ')} }}`,
-      permissions: JOB_PERMISSIONS.review, timeout: DISPATCHER_TIMEOUT_MINUTES.review,
+      if: `>-\n      ${REVIEW_IF.join('\n      ')}`,
+      permissions: JOB_PERMISSIONS.review, timeout: JOB_TIMEOUT_MINUTES.review,
       steps: [
         ...checkout('${{ github.event.repository.default_branch }}'),
         ...actionStep(actionRef, [['command', 'review'], SHARED_INPUTS.pr, ['allow-self-waiver', "${{ vars.IDEAMINE_ALLOW_SELF_WAIVER || 'false' }}"]]),
@@ -202,7 +196,7 @@ function dispatcherBody({ bundleHash, actionRef }: WorkflowGenInput): string {
     ...job({
       id: 'tick', name: 'reconcile',
       if: "${{ github.event_name == 'schedule' || github.event_name == 'workflow_dispatch' }}",
-      permissions: JOB_PERMISSIONS.tick, timeout: DISPATCHER_TIMEOUT_MINUTES.tick,
+      permissions: JOB_PERMISSIONS.tick, timeout: JOB_TIMEOUT_MINUTES.tick,
       concurrency: 'ideamine-tick',
       steps: [...checkout(), ...actionStep(actionRef, [['command', 'tick'], SHARED_INPUTS.anthropic, SHARED_INPUTS.pr, SHARED_INPUTS.model])],
     }),
@@ -245,7 +239,7 @@ function runBody({ phases, bundleHash, actionRef }: WorkflowGenInput): string {
     })),
     ...job({
       id: 'release', name: 'release dossier', needs: sinks, if: '${{ !cancelled() }}',
-      permissions: JOB_PERMISSIONS.release, timeout: RELEASE_TIMEOUT_MINUTES,
+      permissions: JOB_PERMISSIONS.release, timeout: JOB_TIMEOUT_MINUTES.release,
       steps: [...checkout(), ...actionStep(actionRef, [
         ['command', 'release'], ['slug', '${{ inputs.slug }}'], SHARED_INPUTS.anthropic, SHARED_INPUTS.pr, SHARED_INPUTS.model,
       ])],

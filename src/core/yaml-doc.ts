@@ -52,12 +52,26 @@ export function parseYaml(file: string, text: string, lineOffset = 0): ParseResu
   };
   const locate = (path: readonly PathSegment[], key?: string): Position | undefined => locateIn(doc, path, key, at);
 
-  const problems = [...doc.errors, ...doc.warnings].map((e) => {
+  // One complaint per line: a single slip (a tab, a missing bracket) makes yaml report the same line repeatedly.
+  const seenLines = new Set<number>();
+  const problems: string[] = [];
+  for (const e of [...doc.errors, ...doc.warnings]) {
     const first = e.message.split('\n')[0] ?? e.message;
-    const message = first.replace(/ at line \d+, column \d+:?$/, '');
     const pos = e.linePos?.[0];
     const where = pos ? { line: pos.line + lineOffset, col: pos.col } : at(e.pos[0]);
-    return formatIssue(file, where, '(yaml)', message, SYNTAX_FIX[e.code] ?? 'fix the YAML syntax at this spot');
+    if (seenLines.has(where.line)) continue;
+    seenLines.add(where.line);
+    const message = e.code === 'MULTIPLE_DOCS' ? 'a second YAML document starts here' : first.replace(/ at line \d+, column \d+:?$/, '');
+    problems.push(formatIssue(file, where, '(yaml)', message, SYNTAX_FIX[e.code] ?? 'fix the YAML syntax at this spot'));
+  }
+  // Keys that are lists or mappings cannot become JSON object keys; refuse them before toJS stringifies them.
+  visit(doc, {
+    Pair(_key, pair) {
+      if (pair.key !== null && !isScalar(pair.key)) {
+        const where = isNode(pair.key) && pair.key.range ? at(pair.key.range[0]) : undefined;
+        problems.push(formatIssue(file, where, '(yaml)', 'a key must be a plain name, not a list or mapping', 'write the key as a word, e.g. name:'));
+      }
+    },
   });
   if (problems.length > 0) return { ok: false, issues: problems };
 

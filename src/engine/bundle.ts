@@ -45,6 +45,7 @@ export async function loadBundle(options: { packageRoot: string; repoRoot: strin
     if (parsed.ok) phases.push(parsed.value);
     else issues.push(...parsed.issues);
   }
+  if (phaseFiles.length === 0) issues.push(`${label}/: (bundle): no phase files (*.yaml) found — add phase files, or delete the directory to use the built-in phases`);
   const schemas = await loadSchemas(options.packageRoot, issues);
   const table: Record<string, AgentDefinition> = { ...agents };
   if (issues.length === 0) {

@@ -101,7 +101,8 @@ export interface Forge {
   /** Comments, closes and deletes the head branch; refuses a PR that is not ours. */
   closeGatePr(prNumber: number, comment: string): Promise<void>;
   readHumanInput(prNumber: number): Promise<HumanInputSnapshot>;
-  comment(issueNumber: number, body: string): Promise<{ readonly id: number; readonly url: string }>;
+  /** Capped under GitHub's limit; past it the text ends with a pointer to `fullTextAt`. */
+  comment(issueNumber: number, body: string, fullTextAt?: string): Promise<{ readonly id: number; readonly url: string }>;
   /** workflow_dispatch with string inputs (only the slug, by design). */
   dispatchRun(workflowFile: string, ref: string, inputs: Readonly<Record<string, string>>): Promise<void>;
   listWorkflowRuns(workflowFile: string, status?: WorkflowRunStatus): Promise<WorkflowRun[]>;

@@ -15,6 +15,8 @@ export interface Breaker {
   tryAcquire(): boolean;
   success(): void;
   failure(): void;
+  /** The request ended with no verdict (aborted by the caller): free the half-open probe slot. */
+  release(): void;
   state(): BreakerState;
   /** Milliseconds until a probe is allowed (0 unless open). */
   remainingMs(): number;
@@ -46,6 +48,9 @@ export function createBreaker(options: BreakerOptions, clock: Clock): Breaker {
       failures += 1;
       // A failed probe re-opens at once; otherwise open on reaching the threshold.
       if (probing || failures >= options.threshold) openedAt = now();
+      probing = false;
+    },
+    release() {
       probing = false;
     },
     state,

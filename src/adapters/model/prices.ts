@@ -5,11 +5,14 @@ import type { Usage } from '../../ports/model.js';
 /**
  * Sources, read on the date below:
  * - https://platform.claude.com/docs/en/about-claude/pricing ("Model pricing": base input, 5m cache writes,
- *   cache hits and refreshes, output) for Opus 4.x/5, Sonnet 4.x, Haiku 4.5.
+ *   cache hits and refreshes, output) for Opus 4.5-4.8 and 5, Sonnet 4.5/4.6, Haiku 4.5
+ *   (Opus 4.1 and older are retired on the Claude API and left out).
  * - https://platform.claude.com/docs/en/models/sonnet-5-5/migration-guide (Sonnet 5.5: Sonnet 5 prices, cache
  *   reads $0.10) and https://platform.claude.com/docs/en/models/sonnet-5/overview (Sonnet 5: $2 / $2.50 / $0.20 / $10).
- * - https://platform.claude.com/docs/en/models/opus-5-5/overview (Opus 5.5: $4 / $5 / $0.20 / $20) and the Haiku 5.5
- *   row of the pricing page ($0.10 / $0.125 / $0.01 / $0.50 up to 100k prompt tokens, five times that above).
+ * - Opus 5.5 ($4 in / $20 out) from the lineup table of https://platform.claude.com/docs/about-claude/models/whats-new-opus-5;
+ *   its cache rates ($5 write, $0.20 read) and Haiku 5.5's ($0.10 / $0.125 / $0.01 / $0.50 up to 100k prompt tokens,
+ *   five times that above) as transcribed from the pricing page by github.com/kurofune/claudit releases v1.8.2 and
+ *   v1.9.2: re-check those two rows against the pricing page when you next update this table.
  * Cache writes are priced at the 5-minute rate: the adapter only asks for `ephemeral` without a ttl.
  */
 export const PRICES_AS_OF = '2026-11-24';
@@ -55,10 +58,10 @@ export const PRICES: Readonly<Record<string, Entry>> = {
   'claude-opus-4-7': { price: OPUS_45, caps: ADAPTIVE },
   'claude-opus-4-6': { price: OPUS_45, caps: CLASSIC },
   'claude-opus-4-5': { price: OPUS_45, caps: CLASSIC },
-  'claude-opus-4-1': { price: rates(15, 18.75, 1.5, 75), caps: CLASSIC },
   'claude-sonnet-5-5': { price: rates(2, 2.5, 0.1, 10), caps: ALWAYS_THINKING },
   'claude-sonnet-5': { price: rates(2, 2.5, 0.2, 10), caps: ADAPTIVE },
   'claude-sonnet-4-6': { price: SONNET_4, caps: CLASSIC },
+  // Deprecated: the SDK lists its end of life as 2026-11-30; kept so runs pinned to it still price.
   'claude-sonnet-4-5': { price: SONNET_4, caps: CLASSIC },
   'claude-haiku-5-5': {
     price: { ...rates(0.1, 0.125, 0.01, 0.5), longPrompt: { ...rates(0.5, 0.625, 0.05, 2.5), thresholdTokens: 100_000 } },

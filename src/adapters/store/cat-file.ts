@@ -25,7 +25,7 @@ function setRef(stream: unknown, on: boolean): void {
 
 export class CatFile {
   private child: ChildProcessWithoutNullStreams | null = null;
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
   private queue: Pending[] = [];
 
   constructor(private readonly ctx: GitContext) {}

@@ -30,7 +30,7 @@ function lift<T>(body: () => T): Promise<T> {
   try {
     return Promise.resolve(body());
   } catch (error) {
-    return Promise.reject(error as Error);
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
 }
 
