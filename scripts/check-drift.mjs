@@ -1,9 +1,12 @@
 // CI drift check: the committed Action bundle and generated workflows must equal a fresh build and generation.
+// `--fix` rebuilds and regenerates instead (what `npm run build` plus `ideamine workflow` would do).
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tsImport } from 'tsx/esm/api';
-import { buildEntry, ENTRIES, ROOT } from './build.mjs';
+import { buildAll, buildEntry, ENTRIES, ROOT } from './build.mjs';
+
+const FIX = process.argv.includes('--fix');
 
 /** Rebuilds each committed bundle into a temp dir and compares bytes; returns problems, one line each. */
 async function checkBundles() {
@@ -31,20 +34,23 @@ async function checkBundles() {
   return problems;
 }
 
-/** Regenerates the workflows from this repository's bundle (action referenced as "./") and compares. */
+/** Regenerates the workflows from this repository's bundle (action referenced as "./") and compares or writes. */
 async function checkWorkflowFiles() {
   const files = await tsImport('../src/engine/workflow-files.ts', import.meta.url);
   const generated = await files.generateForRepo({ packageRoot: ROOT, repoRoot: ROOT, actionRef: files.LOCAL_ACTION_REF });
-  return files.checkWorkflows(ROOT, generated);
+  if (!FIX) return files.checkWorkflows(ROOT, generated);
+  for (const written of files.writeWorkflows(ROOT, generated)) console.log(`check-drift: wrote ${written}`);
+  return [];
 }
 
 try {
-  const problems = [...(await checkBundles()), ...(await checkWorkflowFiles())];
+  if (FIX) await buildAll({ only: ENTRIES.filter((e) => e.committed).map((e) => e.name) });
+  const problems = [...(FIX ? [] : await checkBundles()), ...(await checkWorkflowFiles())];
   if (problems.length > 0) {
     for (const line of problems) console.error(`drift: ${line}`);
     process.exit(1);
   }
-  console.log('check-drift: action bundle and workflows match a fresh build');
+  if (!FIX) console.log('check-drift: action bundle and workflows match a fresh build');
 } catch (error) {
   // A broken phase bundle (IdeaMineError with details) or build failure: say what, not a stack.
   console.error(`check-drift: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,6 +1,9 @@
 // action.yml: valid for GitHub's parser, node24 on the bundled file, and the inputs the workflows pass.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { NoOperationTraceWriter } from '@actions/workflow-parser';
@@ -80,6 +83,37 @@ describe('the generated workflows call the action correctly', () => {
     for (const step of steps.filter((s) => s.with?.command === 'phase' || s.with?.command === 'release')) {
       expect(step.with?.slug).toBe('${{ inputs.slug }}');
       if (step.with?.command === 'phase') expect(phases.map((p) => p.id)).toContain(step.with.phase);
+    }
+  });
+});
+
+describe('scripts/build.mjs', () => {
+  interface BuildModule {
+    buildEntry(entry: { name: string; source: string; outfile: string }, outfile?: string): Promise<string>;
+    ENTRIES: { name: string; source: string; outfile: string; committed: boolean }[];
+  }
+  const load = async (): Promise<BuildModule> => (await import(pathToFileURL(join(ROOT, 'scripts', 'build.mjs')).href)) as BuildModule;
+
+  it('bundles to runnable ESM (CommonJS dependencies included), byte-identical on rebuild', async () => {
+    const { buildEntry, ENTRIES } = await load();
+    expect(ENTRIES.map((e) => [e.source, e.outfile, e.committed])).toEqual([
+      ['src/cli/main.ts', 'dist/cli.js', false], ['action/src/main.ts', 'action/dist/index.js', true],
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), 'ideamine-build-'));
+    try {
+      const source = join(dir, 'entry.ts');
+      // ajv and ajv-formats are CommonJS: without the createRequire banner they fail at runtime.
+      writeFileSync(source, [
+        `import { validateAgainst } from ${JSON.stringify(join(ROOT, 'src/core/validate.ts'))};`,
+        `console.log(JSON.stringify(validateAgainst({ type: 'string', format: 'date' }, 'not a date')));`,
+      ].join('\n'));
+      const first = await buildEntry({ name: 't', source, outfile: join(dir, 'a.js') });
+      const second = await buildEntry({ name: 't', source, outfile: join(dir, 'b.js') });
+      expect(readFileSync(first).equals(readFileSync(second))).toBe(true);
+      const out = execFileSync(process.execPath, [first], { encoding: 'utf8' });
+      expect(JSON.parse(out)).toEqual(['(root): must match format "date"']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -158,6 +158,8 @@ describe('loadIdeaFile', () => {
     const loaded = await loadIdeaFile(repo, 'ideas/groceries.yaml');
     expect(loaded.slug).toBe('groceries');
     expect(loaded.file).toBe('ideas/groceries.yaml');
+    writeFileSync(join(repo, 'ideas', 'groceries.yml'), example);
+    expect((await loadIdeaFile(repo, 'ideas/groceries.yml')).hash).toBe(loaded.hash);
     expect((await loadIdeaFile(repo, join(repo, 'ideas/groceries.yaml'))).hash).toBe(loaded.hash);
   });
 
@@ -173,6 +175,7 @@ describe('loadIdeaFile', () => {
     expect(missing.message).toBe('ideas/nope.yaml: no such idea file');
     expect(missing.details).toContain('list the ideas with `ls ideas/`');
     expect((await refusal('ideas/nested')).message).toBe('ideas/nested: is a directory, not an idea file');
+    expect((await refusal('')).message).toBe('no idea file given');
     expect((await refusal('ideas/huge.yaml')).details[0]).toMatch(/^ideas\/huge\.yaml: \(file\): the file is 262154 bytes, over/);
   });
 

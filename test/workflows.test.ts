@@ -88,6 +88,13 @@ describe('linters', () => {
     const template = await convertWorkflowTemplate(parsed.context, parsed.value);
     expect((template.errors ?? []).map((e) => e.Message)).toEqual([]);
   });
+
+  it('GitHub\'s parser does report a job needing a missing job (the check can fail)', async () => {
+    const broken = generated.run.replace('needs: [phase-intake]', 'needs: [phase-nowhere]');
+    const parsed = parseWorkflow({ name: 'run.yml', content: broken }, new NoOperationTraceWriter());
+    const template = parsed.value ? await convertWorkflowTemplate(parsed.context, parsed.value) : undefined;
+    expect((template?.errors ?? []).map((e) => e.Message).join('\n')).toMatch(/phase-nowhere/);
+  });
 });
 
 describe('run workflow', () => {
@@ -253,6 +260,9 @@ describe('workflow files', () => {
   it('the committed workflows equal a fresh generation from this repository\'s bundle', async () => {
     const fresh = await generateForRepo({ packageRoot: REPO, repoRoot: REPO, actionRef: LOCAL_ACTION_REF });
     expect(checkWorkflows(REPO, fresh)).toEqual([]);
+    for (const file of Object.values(WORKFLOW_FILES)) {
+      expect(await runLint(readFileSync(join(REPO, file), 'utf8'), file)).toEqual([]);
+    }
     const bundle = await loadBundle({ packageRoot: REPO, repoRoot: REPO });
     expect(Object.keys(load(fresh.run).jobs)).toEqual([...bundle.phases.map((p) => phaseJobId(p.id)), 'release']);
   });

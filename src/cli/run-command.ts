@@ -5,6 +5,8 @@ import { badInput, ExitCode } from '../core/errors.js';
 import { gateReport } from '../core/gate-report.js';
 import { loadBundle, loadIdeaFile } from '../engine/bundle.js';
 import { runIdea, type RunOutcome } from '../engine/run.js';
+import { tracedModel } from '../engine/traced-model.js';
+import { noopTelemetry } from '../ports/telemetry.js';
 import { fmtTokens, fmtUsd, parse, type Command, type Io } from './io.js';
 import { openRuntime } from './runtime.js';
 import { recordingModel } from './recording.js';
@@ -57,7 +59,8 @@ export const runCommand: Command = {
       const spec = values.model ?? idea.idea.model ?? 'offline';
       const base = await createModel(spec, io.env, { ...(values['model-id'] ? { modelId: values['model-id'] } : {}), readFile: (p) => readFile(p, 'utf8') });
       const recorder = values.record ? recordingModel(base) : null;
-      const model = recorder?.model ?? base;
+      const recorded = recorder?.model ?? base;
+      const model = rt.telemetry === noopTelemetry ? recorded : tracedModel(recorded, rt.telemetry, io.env['OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT'] === 'true');
       const started = performance.now();
       let outcome: RunOutcome;
       try {

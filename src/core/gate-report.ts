@@ -73,8 +73,8 @@ function violationSection(result: GateResult, budget: number): string[] {
   let used = lines.join('\n').length;
   let omitted = 0;
   for (const m of failed) {
-    const gain = m.weight * (1 - credit(m));
-    const block = [`#### ${codeSpan(m.id)} — ${escapeInline(m.detail.slice(0, 300))}`, '', `Weight ${formatNumber(m.weight)}, score lost ${formatNumber(gain)} of weight.`, ''];
+    const earned = `Weight ${formatNumber(m.weight)}, of which it earned ${formatNumber(m.weight * credit(m))} (partial credit).`;
+    const block = [`#### ${codeSpan(m.id)} — ${escapeInline(m.detail.slice(0, 300))}`, '', earned, ''];
     const items = m.violations.map((v) => `- ${codeSpan(v.slice(0, 1000))}`);
     for (const line of [...block, ...items, '']) {
       if (omitted > 0 || used + line.length + 1 > budget) {

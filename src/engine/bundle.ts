@@ -11,7 +11,7 @@ import { MAX_IDEA_BYTES, type LoadedIdea } from '../core/idea.js';
 import { loadIdeaError, parseIdea } from '../core/idea-parse.js';
 import type { PhaseConfig } from '../core/phase-config.js';
 import { checkBundle, parsePhaseFile, topoOrder } from '../core/phases.js';
-import { createAjv } from '../core/validate.js';
+import { validateAgainst } from '../core/validate.js';
 
 export interface Bundle {
   /** In topological order. */
@@ -69,16 +69,16 @@ async function listDir(dir: string): Promise<string[]> {
   }
 }
 
-/** schemas/artifacts/<name>.schema.json, each parsed and compiled once so a broken schema fails here, not mid-run. */
+/** schemas/artifacts/<name>.schema.json, each parsed and compiled, so a broken schema fails here and not mid-run. */
 async function loadSchemas(packageRoot: string, issues: string[]): Promise<Record<string, Json>> {
   const dir = join(packageRoot, 'schemas', 'artifacts');
-  const ajv = createAjv();
   const schemas: Record<string, Json> = {};
   for (const name of (await listDir(dir)).filter((f) => f.endsWith('.schema.json'))) {
     const file = `schemas/artifacts/${name}`;
     try {
       const schema = JSON.parse(await readFile(join(dir, name), 'utf8')) as Json;
-      ajv.compile(schema as object);
+      // Compiles into validate.ts's shared cache: a broken schema fails here, and later validation reuses it.
+      validateAgainst(schema, null);
       schemas[name.slice(0, -'.schema.json'.length)] = schema;
     } catch (caught) {
       issues.push(`${file}: (schema): ${caught instanceof Error ? caught.message : String(caught)} — fix the JSON Schema`);
@@ -92,6 +92,7 @@ async function loadSchemas(packageRoot: string, issues: string[]): Promise<Recor
  * file inside the repository (symlinks included), at most MAX_IDEA_BYTES.
  */
 export async function loadIdeaFile(repoRoot: string, file: string): Promise<LoadedIdea> {
+  if (file.trim() === '') throw badInput('no idea file given', ['name one, e.g. ideas/<slug>.yaml', 'list the ideas with `ls ideas/`']);
   const root = resolve(repoRoot);
   const absolute = resolve(root, file);
   const rel = relative(root, absolute);

@@ -8,6 +8,7 @@ import { checkPath, commitMessage, planWrites } from './validate.js';
 import { gitOut, runGit } from './git-exec.js';
 import { buildTree, type Repo } from './git-tree.js';
 import { userIndexSidecar } from './locks.js';
+import type { ObjectWriter } from './objects.js';
 
 const IN_PROGRESS: readonly [string, string][] = [
   ['MERGE_HEAD', 'a merge'],
@@ -39,7 +40,7 @@ async function unsafeBecause(repo: Repo, paths: readonly string[]): Promise<stri
   return null;
 }
 
-export async function publishFiles(repo: Repo, files: readonly FileWrite[], message: string): Promise<PublishResult> {
+export async function publishFiles(repo: Repo, writer: ObjectWriter, files: readonly FileWrite[], message: string): Promise<PublishResult> {
   if (files.length === 0) throw badInput('publish: no files given', ['pass at least one file, e.g. dossiers/<slug>/RELEASE_DOSSIER.md']);
   for (const file of files) checkPath(file.path, 'publish path');
   const text = commitMessage(message, {});
@@ -51,7 +52,7 @@ export async function publishFiles(repo: Repo, files: readonly FileWrite[], mess
   const head = heads.code === 0 ? heads.stdout.trim() : null;
   const branchRef = await gitOut(repo.ctx, ['symbolic-ref', '-q', 'HEAD']);
   const branch = branchRef.replace(/^refs\/heads\//, '');
-  const built = await buildTree(repo, 'publish', head, plan);
+  const built = await buildTree(repo, writer, 'publish', head, plan);
   if (head !== null && built.tree === (await gitOut(repo.ctx, ['rev-parse', `${head}^{tree}`]))) {
     return { committed: true, where: `${branch} (already up to date)`, commit: head };
   }

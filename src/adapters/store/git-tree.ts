@@ -1,9 +1,10 @@
-// Builds a new tree from a base tree plus writes in a private scratch index, never the user's.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+// Builds a tree with git's own index machinery in a private scratch index (never the user's): used by publish.
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WritePlan } from './validate.js';
 import { gitOut, runGit, type GitContext } from './git-exec.js';
 import { privateDir } from './locks.js';
+import type { ObjectWriter } from './objects.js';
 
 export interface Repo {
   readonly ctx: GitContext;
@@ -15,35 +16,13 @@ export interface Repo {
   readonly oidLength: number;
   /** False in a bare repository. */
   readonly hasWorkTree: boolean;
+  readonly objectsDir: string;
 }
 
 let scratchCounter = 0;
 /** Scratch names carry our pid so cleanStaleLocks can tell a dead owner's leftovers from a live one's. */
 export const scratchPath = (repo: Repo, kind: string): string =>
   join(privateDir(repo.commonDir), `${kind}-${process.pid}-${(scratchCounter += 1)}`);
-
-/** Writes blobs to the object database (as-is: no filters, no line-ending rewrites) in one git call. */
-export async function hashBlobs(repo: Repo, contents: readonly string[]): Promise<string[]> {
-  const unique = [...new Set(contents)];
-  let oids: string[];
-  if (unique.length === 0) return [];
-  if (unique.length === 1) {
-    oids = [await gitOut(repo.ctx, ['hash-object', '-w', '--no-filters', '--stdin'], { input: unique[0] ?? '' })];
-  } else {
-    const dir = scratchPath(repo, 'tmp');
-    await mkdir(dir, { recursive: true });
-    try {
-      const files = unique.map((_, i) => join(dir, String(i)));
-      await Promise.all(unique.map((content, i) => writeFile(files[i] ?? '', content)));
-      const out = await gitOut(repo.ctx, ['hash-object', '-w', '--no-filters', '--stdin-paths'], { input: `${files.join('\n')}\n` });
-      oids = out.split('\n');
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }
-  const byContent = new Map(unique.map((content, i) => [content, oids[i] ?? '']));
-  return contents.map((content) => byContent.get(content) ?? '');
-}
 
 export interface BuiltTree {
   readonly tree: string;
@@ -54,7 +33,7 @@ export interface BuiltTree {
 }
 
 /** base: a commit or tree to start from, or null for an empty tree. */
-export async function buildTree(repo: Repo, label: string, base: string | null, plan: WritePlan): Promise<BuiltTree> {
+export async function buildTree(repo: Repo, writer: ObjectWriter, label: string, base: string | null, plan: WritePlan): Promise<BuiltTree> {
   await mkdir(privateDir(repo.commonDir), { recursive: true });
   const index = scratchPath(repo, `index-${label}`);
   // Scratch index: a split index would leave shared files behind in the user's git dir.
@@ -68,7 +47,7 @@ export async function buildTree(repo: Repo, label: string, base: string | null, 
       removed = out.stdout.split('\0').filter((path) => path.length > 0);
     }
     const paths = [...plan.adds.keys()];
-    const oids = await hashBlobs(repo, [...plan.adds.values()]);
+    const oids = await Promise.all([...plan.adds.values()].map((content) => writer.write('blob', Buffer.from(content, 'utf8'))));
     const blobs = new Map(paths.map((path, i) => [path, oids[i] ?? '']));
     const zero = '0'.repeat(repo.oidLength);
     const records = [

@@ -16,8 +16,8 @@ export const ownersDir = (commonDir: string): string => join(privateDir(commonDi
 /** Written just before IdeaMine touches the user's index, removed right after; names the owner of index.lock. */
 export const userIndexSidecar = (gitDir: string): string => join(gitDir, 'index.lock.ideamine');
 
-// Scratch files carry their owner's pid: index-<slug>-<pid>-<n>, tmp-<pid>-<n>.
-const SCRATCH = /^(?:index-.+|tmp)-(\d+)-\d+(?:\.lock)?$/;
+// Scratch indexes carry their owner's pid: index-<label>-<pid>-<n>.
+const SCRATCH = /^index-.+-(\d+)-\d+(?:\.lock)?$/;
 
 /** True unless the process certainly does not exist (EPERM means it exists under another user). */
 export function processAlive(pid: number): boolean {
@@ -81,7 +81,7 @@ async function liveOwners(commonDir: string): Promise<number[]> {
 
 /**
  * Removes, when older than the threshold:
- * - our scratch indexes, their locks and temp dirs whose owning pid is dead;
+ * - our scratch indexes and their locks whose owning pid is dead;
  * - `*.lock` under refs/heads/ideamine/ when no other IdeaMine process is alive (git holds ref locks for
  *   milliseconds, so an old one is stale unless a live IdeaMine might be stopped mid-update);
  * - index.lock only when our sidecar says an IdeaMine process that is now dead created it
