@@ -102,16 +102,18 @@ describe('scripts/build.mjs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ideamine-build-'));
     try {
       const source = join(dir, 'entry.ts');
-      // ajv and ajv-formats are CommonJS: without the createRequire banner they fail at runtime.
+      // A CommonJS module requiring a built-in: esbuild's ESM output needs the createRequire banner for it.
+      writeFileSync(join(dir, 'legacy.cjs'), "module.exports = { sep: require('node:path').sep };\n");
       writeFileSync(source, [
+        "import legacy from './legacy.cjs';",
         `import { validateAgainst } from ${JSON.stringify(join(ROOT, 'src/core/validate.ts'))};`,
-        `console.log(JSON.stringify(validateAgainst({ type: 'string', format: 'date' }, 'not a date')));`,
+        `console.log(JSON.stringify([legacy.sep, ...validateAgainst({ type: 'string', format: 'date' }, 'not a date')]));`,
       ].join('\n'));
-      const first = await buildEntry({ name: 't', source, outfile: join(dir, 'a.js') });
-      const second = await buildEntry({ name: 't', source, outfile: join(dir, 'b.js') });
+      const first = await buildEntry({ name: 't', source, outfile: join(dir, 'a.mjs') });
+      const second = await buildEntry({ name: 't', source, outfile: join(dir, 'b.mjs') });
       expect(readFileSync(first).equals(readFileSync(second))).toBe(true);
       const out = execFileSync(process.execPath, [first], { encoding: 'utf8' });
-      expect(JSON.parse(out)).toEqual(['(root): must match format "date"']);
+      expect(JSON.parse(out)).toEqual(['/', '(root): must match format "date"']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

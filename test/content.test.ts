@@ -222,7 +222,12 @@ describe('artifact schemas', () => {
   });
 
   it.each(outputs.map((o) => [o.agent.output, o] as const))('%s has offline drafting hints that resolve', (name, { phase, agent }) => {
-    const roots: Record<string, Schema | undefined> = contextRoots(outputsOf(agent.inputs.flatMap((i) => [...upstream(phase)].filter((id) => byId.get(id as PhaseConfig['id'])?.agents.some((a) => a.output === i)))));
+    // The offline drafter sees what the agent sees: the idea, its inputs (data block "artifacts") and the item.
+    const producers = outputsOf(upstream(phase));
+    const roots: Record<string, Schema | undefined> = contextRoots(new Map(agent.inputs.flatMap((i) => {
+      const producer = producers.get(i);
+      return producer ? [[i, producer] as const] : [];
+    })));
     if (agent.fanOut) roots['item'] = schemaAt(contextRoots(outputsOf(upstream(phase))), `${agent.fanOut.over}[*]`);
     expect(checkHints(artifactSchema(name), roots, undefined, name)).toEqual([]);
   });

@@ -79,7 +79,8 @@ describe('replay model', () => {
     expect(e.code).toBe('BAD_INPUT');
     expect(e.message).toContain('bad.json');
     expect(e.details).toEqual(['format: must be "ideamine-cassette/1"', 'provenance: must be "recorded" or "synthetic"', 'modelId: must be a non-empty string', 'entries.k: needs "output", "usage" and "costUsd"']);
-    expect((await caught(Promise.resolve().then(() => createReplayModel('x.json', '{nope'))).message)).toContain('x.json: not JSON');
+    const notJson = await caught(Promise.resolve().then(() => createReplayModel('x.json', '{nope')));
+    expect(notJson.message).toContain('x.json: not JSON');
   });
 });
 

@@ -1,5 +1,6 @@
 // `ideamine run <idea-file>`: starts or resumes a run and reports phases, cost and the dossier.
 import { readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { createModel } from '../adapters/model/index.js';
 import { badInput, ExitCode } from '../core/errors.js';
 import { gateReport } from '../core/gate-report.js';
@@ -54,7 +55,7 @@ export const runCommand: Command = {
     const concurrency = positiveNumber('concurrency', values.concurrency, true) ?? 4;
     const rt = await openRuntime(io);
     try {
-      const idea = await loadIdeaFile(rt.repoRoot, positionals[0] ?? '');
+      const idea = await loadIdeaFile(rt.repoRoot, resolve(io.cwd, positionals[0] ?? ''));
       const bundle = await loadBundle({ packageRoot: rt.packageRoot, repoRoot: rt.repoRoot });
       const spec = values.model ?? idea.idea.model ?? 'offline';
       const base = await createModel(spec, io.env, { ...(values['model-id'] ? { modelId: values['model-id'] } : {}), readFile: (p) => readFile(p, 'utf8') });

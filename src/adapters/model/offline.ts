@@ -24,18 +24,19 @@ export function createOfflineModel(): Model {
     provenance: 'offline',
     canJudge: false,
     estimateUsd: () => null,
-    generate(request: ModelRequest, signal?: AbortSignal): Promise<ModelResult> {
-      signal?.throwIfAborted();
-      const started = performance.now();
-      // The task key already hashes everything that determines the output, so it is the natural seed.
-      const output = draft(request.outputSchema, draftContextOf(request), request.taskKey);
-      return Promise.resolve({
-        output,
-        usage: null,
-        costUsd: null,
-        attempts: [{ attempt: 1, outcome: 'ok', usage: null, costUsd: null, ms: Math.round(performance.now() - started) }],
-        provenance: 'offline',
-      });
-    },
+    generate: (request: ModelRequest, signal?: AbortSignal): Promise<ModelResult> =>
+      Promise.resolve().then(() => {
+        signal?.throwIfAborted();
+        const started = performance.now();
+        // The task key already hashes everything that determines the output, so it is the natural seed.
+        const output = draft(request.outputSchema, draftContextOf(request), request.taskKey);
+        return {
+          output,
+          usage: null,
+          costUsd: null,
+          attempts: [{ attempt: 1, outcome: 'ok', usage: null, costUsd: null, ms: Math.round(performance.now() - started) }],
+          provenance: 'offline',
+        };
+      }),
   };
 }

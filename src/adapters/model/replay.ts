@@ -64,30 +64,33 @@ export function createReplayModel(file: string, contents: string): Model {
     provenance,
     canJudge: true,
     estimateUsd: () => 0,
-    generate(request: ModelRequest, signal?: AbortSignal): Promise<ModelResult> {
-      signal?.throwIfAborted();
-      const entry = Object.hasOwn(cassette.entries, request.taskKey) ? cassette.entries[request.taskKey] : undefined;
-      if (entry === undefined) {
-        throw new IdeaMineError(ErrorCode.model, `${file} has no entry for task ${request.taskKey} (${request.outputName})`, {
-          details: [
-            'The prompt, schema, model or upstream artifacts changed since the cassette was written, so the task key differs.',
-            `Record it again against the API: run with --model anthropic --record (and ANTHROPIC_API_KEY set) to write a new ${file}.`,
-          ],
-        });
-      }
-      const errors = validateAgainst(request.outputSchema, entry.output);
-      if (errors.length > 0) {
-        throw new IdeaMineError(ErrorCode.model, `${file}: entry ${request.taskKey} does not match the ${request.outputName} schema`, { details: errors });
-      }
-      return Promise.resolve({
-        output: entry.output,
-        usage: entry.usage,
-        costUsd: entry.costUsd,
-        attempts: [{ attempt: 1, outcome: 'ok', usage: entry.usage, costUsd: entry.costUsd, ms: 0 }],
-        provenance,
-      });
-    },
+    // Errors arrive as rejections, as from any other adapter.
+    generate: (request: ModelRequest, signal?: AbortSignal): Promise<ModelResult> => Promise.resolve().then(() => serve(request, signal)),
   };
+
+  function serve(request: ModelRequest, signal?: AbortSignal): ModelResult {
+    signal?.throwIfAborted();
+    const entry = Object.hasOwn(cassette.entries, request.taskKey) ? cassette.entries[request.taskKey] : undefined;
+    if (entry === undefined) {
+      throw new IdeaMineError(ErrorCode.model, `${file} has no entry for task ${request.taskKey} (${request.outputName})`, {
+        details: [
+          'The prompt, schema, model or upstream artifacts changed since the cassette was written, so the task key differs.',
+          `Record it again against the API: run with --model anthropic --record (and ANTHROPIC_API_KEY set) to write a new ${file}.`,
+        ],
+      });
+    }
+    const errors = validateAgainst(request.outputSchema, entry.output);
+    if (errors.length > 0) {
+      throw new IdeaMineError(ErrorCode.model, `${file}: entry ${request.taskKey} does not match the ${request.outputName} schema`, { details: errors });
+    }
+    return {
+      output: entry.output,
+      usage: entry.usage,
+      costUsd: entry.costUsd,
+      attempts: [{ attempt: 1, outcome: 'ok', usage: entry.usage, costUsd: entry.costUsd, ms: 0 }],
+      provenance,
+    };
+  }
 }
 
 export interface RecordingModel extends Model {

@@ -1,13 +1,15 @@
-// StateStore on git plumbing: state branches refs/heads/ideamine/<slug>, CAS via update-ref's old value.
+// StateStore on git: state branches refs/heads/ideamine/<slug>, objects written in-process, CAS via update-ref.
 import { isAbsolute, resolve } from 'node:path';
 import type { CommitRequest, FileWrite, PublishResult, StateStore } from '../../ports/store.js';
 import { IdeaMineError, ErrorCode, badInput } from '../../core/errors.js';
 import { SLUG_PATTERN } from '../../core/idea.js';
 import { CatFile, treeEntryNames } from './cat-file.js';
 import { DEFAULT_IDENTITY, GitCommandError, gitEnvironment, gitOut, runGit, type GitIdentity } from './git-exec.js';
-import { buildTree, type Repo } from './git-tree.js';
+import type { Repo } from './git-tree.js';
 import { publishFiles } from './git-publish.js';
 import { cleanStaleLocks, registerOwner } from './locks.js';
+import { ObjectWriter, serializeCommit } from './objects.js';
+import { TreeCache, buildStateTree } from './state-tree.js';
 import { STATE_REF_PREFIX, checkCommitRequest, checkPath, checkSlug, commitMessage, normaliseDir, planWrites, stateRef } from './validate.js';
 
 export { cleanStaleLocks } from './locks.js';
@@ -32,27 +34,36 @@ const OID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 
 async function openRepo(repoDir: string, identity: GitIdentity): Promise<Repo> {
   const env = gitEnvironment(identity);
-  const probe = await runGit({ cwd: repoDir, env }, ['rev-parse', '--absolute-git-dir', '--git-common-dir', '--is-bare-repository', '--show-object-format'], {
-    okCodes: [128],
-  }).catch((cause: unknown) => {
+  const probe = await runGit(
+    { cwd: repoDir, env },
+    ['rev-parse', '--absolute-git-dir', '--git-common-dir', '--is-bare-repository', '--show-object-format', '--git-path', 'objects'],
+    { okCodes: [128] },
+  ).catch((cause: unknown) => {
     throw badInput(`state store: cannot open ${repoDir}`, [String(cause instanceof Error ? cause.message : cause)]);
   });
-  const [gitDir, common, bare, format] = probe.stdout.trim().split('\n');
-  if (probe.code !== 0 || !gitDir || !common) {
+  const [gitDir, common, bare, format, objects] = probe.stdout.trim().split('\n');
+  if (probe.code !== 0 || !gitDir || !common || !objects) {
     throw badInput(`state store: ${repoDir} is not inside a git repository`, ['run `git init` there, or pass the repository directory']);
   }
   const commonDir = isAbsolute(common) ? common : resolve(repoDir, common);
   const hasWorkTree = bare !== 'true';
   // Paths and pathspecs are relative to the top of the working tree, whatever subdirectory we were given.
   const cwd = hasWorkTree ? await gitOut({ cwd: repoDir, env }, ['rev-parse', '--show-toplevel']) : gitDir;
-  return { ctx: { cwd, env }, gitDir, commonDir, oidLength: format === 'sha256' ? 64 : 40, hasWorkTree };
+  const objectsDir = isAbsolute(objects) ? objects : resolve(repoDir, objects);
+  return { ctx: { cwd, env }, gitDir, commonDir, objectsDir, oidLength: format === 'sha256' ? 64 : 40, hasWorkTree };
 }
 
 export async function createGitStore(options: GitStoreOptions): Promise<GitStore> {
-  const repo = await openRepo(options.repoDir, options.identity ?? DEFAULT_IDENTITY);
+  const identity = options.identity ?? DEFAULT_IDENTITY;
+  if (/[<>\n]/.test(identity.name + identity.email) || identity.name.trim() === '' || !identity.email.includes('@')) {
+    throw badInput(`state store: identity "${identity.name} <${identity.email}>" is not valid`, ['pass a name and an e-mail address without < > or line breaks']);
+  }
+  const repo = await openRepo(options.repoDir, identity);
   await cleanStaleLocks(repo.gitDir, { olderThanMs: options.staleLockMs ?? 60_000, commonDir: repo.commonDir });
   const unregister = await registerOwner(repo.commonDir);
   const cat = new CatFile(repo.ctx);
+  const writer = new ObjectWriter(repo.objectsDir, repo.oidLength);
+  const trees = new TreeCache(cat, repo.oidLength);
 
   const tip = async (slug: string): Promise<string | null> => {
     checkSlug(slug);
@@ -104,12 +115,15 @@ export async function createGitStore(options: GitStoreOptions): Promise<GitStore
           { retryable: true },
         );
       // Fail fast on a stale tip; update-ref's old-value check below is what makes it safe.
-      const current = await tip(slug);
+      const [head] = await cat.get([ref]);
+      const current = head?.type === 'commit' ? head.oid : null;
       if (current !== request.expectedTip) throw conflict(current);
-      const { tree } = await buildTree(repo, slug, request.expectedTip, planWrites(request.writes));
-      const parents = request.expectedTip === null ? [] : ['-p', request.expectedTip];
+      const baseTree = head?.type === 'commit' ? (/^tree ([0-9a-f]+)/.exec(head.content.toString('latin1'))?.[1] ?? null) : null;
+      // Objects are written in-process (no index, no spawn); only the ref update runs git.
+      const tree = await buildStateTree(trees, writer, baseTree, planWrites(request.writes));
+      const parents = current === null ? [] : [current];
       const message = commitMessage(request.message, request.trailers);
-      const commit = await gitOut(repo.ctx, ['commit-tree', tree, ...parents, '-F', '-'], { input: message });
+      const commit = await writer.write('commit', serializeCommit(tree, parents, identity, message, new Date()));
       const old = request.expectedTip ?? '0'.repeat(repo.oidLength);
       try {
         await runGit(repo.ctx, ['update-ref', '-m', `ideamine: ${message.split('\n', 1)[0] ?? ''}`, ref, commit, old]);
@@ -130,7 +144,7 @@ export async function createGitStore(options: GitStoreOptions): Promise<GitStore
     },
 
     publish(files: readonly FileWrite[], message: string): Promise<PublishResult> {
-      return publishFiles(repo, files, message);
+      return publishFiles(repo, writer, files, message);
     },
 
     async readPublished(path) {

@@ -51,7 +51,7 @@ export async function buildStateTree(cache: TreeCache, writer: ObjectWriter, bas
     for (const path of [...plan.deletes, ...plan.adds.keys()]) for (const dir of parentDirs(path)) dirs.add(dir);
     await cache.prefetch([base, ...[...dirs].map((dir) => `${base}:${dir}`)]);
   }
-  const root: Dir = { entries: base === null ? new Map() : await cache.entries(base) };
+  const root: Dir = { entries: base === null ? new Map<string, TreeEntry | Dir>() : await cache.entries(base) };
 
   // Opens the Dir at `segments`, loading or (when create) making each level; null when absent.
   const open = async (segments: readonly string[], create: boolean): Promise<Dir | null> => {
