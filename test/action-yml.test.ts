@@ -89,7 +89,7 @@ describe('the generated workflows call the action correctly', () => {
 
 describe('scripts/build.mjs', () => {
   interface BuildModule {
-    buildEntry(entry: { name: string; source: string; outfile: string }, outfile?: string): Promise<string>;
+    buildEntry: (entry: { name: string; source: string; outfile: string }, outfile?: string) => Promise<string>;
     ENTRIES: { name: string; source: string; outfile: string; committed: boolean }[];
   }
   const load = async (): Promise<BuildModule> => (await import(pathToFileURL(join(ROOT, 'scripts', 'build.mjs')).href)) as BuildModule;

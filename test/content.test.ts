@@ -3,11 +3,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { createOfflineModel } from '../src/adapters/model/offline.js';
 import { agentFor, agents } from '../src/agents/index.js';
 import type { Json } from '../src/core/canonical.js';
 import { IdeaMineError } from '../src/core/errors.js';
+import { evaluateGate } from '../src/core/gate.js';
+import { parseIdea } from '../src/core/idea-parse.js';
 import { parsePath } from '../src/core/paths.js';
 import { PHASE_IDS, type PhaseConfig } from '../src/core/phase-config.js';
+import { topoOrder } from '../src/core/phases.js';
+import { assembleArtifacts, planTasks } from '../src/core/planner.js';
+import { confineScaffold } from '../src/core/scaffold-paths.js';
 import { UNTRUSTED_NOTICE } from '../src/core/prompt.js';
 import { createAjv, validateAgainst } from '../src/core/validate.js';
 
@@ -238,5 +244,47 @@ describe('artifact schemas', () => {
     expect(validateAgainst(judgement, { score: 1.5, rationale: 'x' })).not.toEqual([]);
     expect(validateAgainst(judgement, { score: 0.5 })).not.toEqual([]);
     expect(validateAgainst(judgement, { score: 0.5, rationale: 'x', verdict: 'pass' })).not.toEqual([]);
+  });
+});
+
+// The offline drafter follows the schemas' x-draft hints; its drafts must pass every code-computed gate.
+describe('offline pipeline over the example ideas', () => {
+  const model = createOfflineModel();
+  const schemas = Object.fromEntries([...outputsOf(PHASE_IDS)].map(([name]) => [name, artifactSchema(name) as Json]));
+  const ideaFiles = readdirSync(join(root, 'ideas')).filter((f) => /\.(ya?ml|md)$/.test(f)).sort();
+
+  it.each(ideaFiles)('%s passes every gate at the first attempt, or stops at intake for too few features', async (file) => {
+    const loaded = parseIdea({ file: `ideas/${file}`, bytes: readFileSync(join(root, 'ideas', file)) });
+    if (!loaded.ok) throw new Error(loaded.issues.join('\n'));
+    const idea = loaded.value.idea as unknown as Json;
+    const artifacts: Record<string, Json> = {};
+    for (const phase of topoOrder(phases)) {
+      const tasks = planTasks({ phase, agents, schemas, idea, artifacts, modelId: model.id, feedback: [], guidance: [] });
+      const outputs = new Map<string, Json>();
+      for (const t of tasks) {
+        const request = { taskKey: t.key, system: t.system, messages: [{ role: 'user' as const, content: t.user }], outputName: t.output, outputSchema: t.schema, maxTokens: t.maxTokens, temperature: t.temperature, timeoutSeconds: 60, retries: 0 };
+        outputs.set(t.key, (await model.generate(request)).output);
+      }
+      const produced = assembleArtifacts(phase, tasks, outputs);
+      const schemaErrors: Record<string, string[]> = {};
+      for (const agent of phase.agents) {
+        const artifact = produced[agent.output];
+        const parts = agent.fanOut ? (artifact as { items: Json[] }).items : [artifact];
+        schemaErrors[agent.output] = parts.flatMap((part) => validateAgainst(schemas[agent.output] ?? null, part));
+      }
+      const files = Object.values(produced).flatMap((a) => ((a as { files?: { path: string; content: string }[] }).files ?? []));
+      const { accepted, rejected } = confineScaffold(files.map((f) => ({ path: f.path, content: f.content })));
+      expect(rejected, `${phase.id}: refused scaffold paths`).toEqual([]);
+      const result = evaluateGate({ phase, attempt: 1, context: { idea, artifacts: { ...artifacts, ...produced } }, schemaErrors, scaffold: accepted, judgements: {} });
+      const failures = result.metrics.filter((m) => m.passed === false).map((m) => `${phase.id}/${m.id}: ${m.detail} ${m.violations.join('; ')}`);
+      if ((loaded.value.idea.core_features.length) < 3) {
+        expect(result.failedRequired, failures.join('\n')).toEqual(['enough-core-features']);
+        return;
+      }
+      expect(failures).toEqual([]);
+      expect(result.passed).toBe(true);
+      Object.assign(artifacts, produced);
+    }
+    expect(Object.keys(artifacts).sort()).toEqual(Object.keys(schemas).sort());
   });
 });

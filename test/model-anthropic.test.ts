@@ -7,7 +7,7 @@ import { validateAgainst } from '../src/core/validate.js';
 import { createAnthropicModel, type AnthropicModelOptions } from '../src/adapters/model/anthropic.js';
 import { PRICES } from '../src/adapters/model/prices.js';
 import { ModelCallError, type ModelRequest, type Usage } from '../src/ports/model.js';
-import { fakeClock, startMessagesServer, type MessagesServer, type ServedUsage } from './support/messages-server.js';
+import { fakeClock, startMessagesServer, validateRequest, type MessagesServer, type ServedUsage } from './support/messages-server.js';
 
 const schema = {
   type: 'object',
@@ -115,6 +115,17 @@ describe('anthropic adapter: requests, usage and cost', () => {
     expect(e.code).toBe('BAD_INPUT');
     expect(e.message).toContain('claude-imaginary-9');
     expect(e.details.join('\n')).toContain('src/adapters/model/prices.ts');
+  });
+
+  it('the stand-in rejects request shapes the real API would reject', async () => {
+    const ok = { model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }], tools: [{ name: 't', input_schema: { type: 'object' } }], tool_choice: { type: 'tool', name: 't' } };
+    expect(validateRequest(ok)).toBeNull();
+    expect(validateRequest({ ...ok, max_tokens: 0 })).toMatch(/max_tokens/);
+    expect(validateRequest({ ...ok, messages: [{ role: 'system', content: 'x' }] })).toMatch(/role/);
+    expect(validateRequest({ ...ok, tool_choice: { type: 'tool', name: 'other' } })).toMatch(/tool_choice/);
+    const res = await fetch(`${server.url}/v1/messages`, { method: 'POST', body: JSON.stringify({ ...ok, tools: [] }) });
+    expect(res.status).toBe(400);
+    expect(server.requests[0]?.outcome).toBe('invalid-request');
   });
 
   it('prices dated snapshots by their model row', () => {

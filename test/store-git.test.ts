@@ -5,6 +5,12 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGitStore, type GitStore } from '../src/adapters/store/git.js';
+import { CatFile } from '../src/adapters/store/cat-file.js';
+import { gitEnvironment, DEFAULT_IDENTITY } from '../src/adapters/store/git-exec.js';
+import { buildTree } from '../src/adapters/store/git-tree.js';
+import { ObjectWriter } from '../src/adapters/store/objects.js';
+import { TreeCache, buildStateTree } from '../src/adapters/store/state-tree.js';
+import { planWrites } from '../src/adapters/store/validate.js';
 import { makeRepo, type TempRepo } from './support/git-repo.js';
 import { codeOf, request, stateStoreContract } from './store.contract.js';
 
@@ -182,5 +188,54 @@ describe('git store', () => {
     expect(repo.git('rev-list', '--count', 'ideamine/speed')).toBe('60');
     expect(await store.list('speed', '.ideamine/runs/r1/artifacts')).toHaveLength(60);
     expect(median).toBeLessThan(250);
+  });
+
+  it('builds in-process exactly the trees git builds through an index, and fsck finds nothing wrong', async () => {
+    repo = makeRepo();
+    const ctx = { cwd: repo.dir, env: gitEnvironment(DEFAULT_IDENTITY) };
+    const gitRepo = { ctx, gitDir: repo.gitDir, commonDir: repo.gitDir, objectsDir: join(repo.gitDir, 'objects'), oidLength: 40, hasWorkTree: true };
+    const writer = new ObjectWriter(gitRepo.objectsDir, 40);
+    const cat = new CatFile(ctx);
+    const cache = new TreeCache(cat, 40);
+    const steps = [
+      [{ path: 'b.txt', content: 'b' }, { path: 'a-b/x', content: 'x' }, { path: 'a/y', content: 'y' }, { path: 'a.c', content: 'dot' }],
+      [{ path: 'a', content: null }, { path: 'é/ü.md', content: 'unicode names' }, { path: 'deep/er/est/f.json', content: '{}' }],
+      [{ path: 'b.txt', content: null }, { path: 'b.txt/now-a-dir', content: 'd' }, { path: 'a-b', content: 'file replacing a dir' }],
+      [{ path: 'deep/er/est/f.json', content: null }, { path: 'missing/file', content: null }, { path: 'empty', content: '' }],
+      [{ path: 'é', content: null }, { path: 'a-b', content: null }, { path: 'b.txt', content: null }, { path: 'deep', content: null }, { path: 'empty', content: null }, { path: 'a.c', content: null }],
+    ];
+    try {
+      let tree: string | null = null;
+      for (const writes of steps) {
+        const plan = planWrites(writes);
+        const ours = await buildStateTree(cache, writer, tree, plan);
+        const theirs = await buildTree(gitRepo, writer, 'oracle', tree, plan);
+        expect(ours).toBe(theirs.tree);
+        tree = ours;
+      }
+      expect(tree).toBe('4b825dc642cb6eb9a060e54bf8d69288fbee4904'); // everything deleted: git's empty tree
+      const store = await open();
+      let tip: string | null = null;
+      for (const writes of steps) tip = await store.commit('fsck', request(tip, writes));
+      expect(repo.git('fsck', '--strict', '--no-dangling')).toBe('');
+      expect(repo.git('cat-file', '-t', 'ideamine/fsck')).toBe('commit');
+    } finally {
+      cat.close();
+    }
+  });
+
+  it('works on a sha256 repository', async () => {
+    repo = makeRepo({ initialCommit: false });
+    repo.cleanup();
+    const dir = join(repo.dir, '..', 'sha256');
+    mkdirSync(dir, { recursive: true });
+    spawnSync('git', ['init', '-q', '--object-format=sha256'], { cwd: dir });
+    const store = await open(dir);
+    const t1 = await store.commit('demo', request(null, [{ path: 'a/b.txt', content: 'x' }]));
+    expect(t1).toMatch(/^[0-9a-f]{64}$/);
+    const t2 = await store.commit('demo', request(t1, [{ path: 'a/c.txt', content: 'y' }]));
+    expect(await store.list('demo', 'a')).toEqual(['b.txt', 'c.txt']);
+    expect(Object.fromEntries(await store.read('demo', ['a/b.txt'], t2))).toEqual({ 'a/b.txt': 'x' });
+    expect(spawnSync('git', ['fsck', '--strict'], { cwd: dir }).status).toBe(0);
   });
 });

@@ -3,6 +3,7 @@ import { canonicalJson, type Json } from './canonical.js';
 import { select } from './paths.js';
 import { createRng, formatted, fromPattern, identifier, phrase, sentence, vocabularyOf } from './draft-text.js';
 import type { Rng, Vocabulary } from './draft-text.js';
+import { coerceNumber, coerceTo, decimals, isRecord, mergeSchemas, num, typeOf, type Schema } from './draft-schema.js';
 
 export interface DraftContext {
   readonly idea: Json;
@@ -10,7 +11,6 @@ export interface DraftContext {
   readonly item: Json | null;
 }
 
-type Schema = { readonly [key: string]: Json | undefined };
 interface Hint {
   readonly each?: string;
   readonly from?: string;
@@ -27,8 +27,6 @@ interface Scope {
 const MAX_STRING = 240;
 const MAX_DEPTH = 8;
 
-const isRecord = (v: unknown): v is Record<string, Json> => v !== null && typeof v === 'object' && !Array.isArray(v);
-const num = (v: Json | undefined): number | undefined => (typeof v === 'number' ? v : undefined);
 
 /** Drafts a value valid against `schema`, deterministic in (schema, context, seed). */
 export function draft(schema: Json, context: DraftContext, seed: string): Json {
@@ -189,7 +187,7 @@ class Drafter {
     if (isRecord(element) && key in element) {
       const v = element[key];
       if (kind === 'string' && typeof v === 'string' && !schema.pattern && !schema.format) return fitLength(v, schema, this.vocab);
-      if ((kind === 'number' || kind === 'integer') && coerceNumber(v, schema) !== undefined) return v as number;
+      if ((kind === 'number' || kind === 'integer') && coerceNumber(v, schema) !== undefined) return v;
       if (kind === 'boolean' && typeof v === 'boolean') return v;
       return undefined;
     }
@@ -241,50 +239,6 @@ class Drafter {
   }
 }
 
-function typeOf(schema: Schema): string {
-  const t = schema.type;
-  if (typeof t === 'string') return t;
-  if (Array.isArray(t)) return (t.find((x) => x !== 'null') as string | undefined) ?? 'null';
-  if (isRecord(schema.properties) || schema.required !== undefined) return 'object';
-  if (schema.items !== undefined || schema.prefixItems !== undefined) return 'array';
-  if (schema.minimum !== undefined || schema.maximum !== undefined) return 'number';
-  return 'string';
-}
-
-function mergeSchemas(a: Schema, b: Schema): Schema {
-  const merged: Record<string, Json | undefined> = { ...a, ...b };
-  if (isRecord(a.properties) && isRecord(b.properties)) merged.properties = { ...a.properties, ...b.properties };
-  if (Array.isArray(a.required) && Array.isArray(b.required)) merged.required = [...new Set([...a.required, ...b.required])];
-  return merged;
-}
-
-function coerceNumber(v: unknown, schema: Schema): number | undefined {
-  if (typeof v !== 'number' || !Number.isFinite(v)) return undefined;
-  if (typeOf(schema) === 'integer' && !Number.isInteger(v)) return undefined;
-  if (v < (num(schema.minimum) ?? -Infinity) || v > (num(schema.maximum) ?? Infinity)) return undefined;
-  return v;
-}
-
-function coerceTo(v: unknown, schema: Schema): Json | undefined {
-  if (v === undefined) return undefined;
-  if (Array.isArray(schema.enum)) return schema.enum.find((e) => canonicalJson(e) === canonicalJson(v));
-  switch (typeOf(schema)) {
-    case 'string':
-      return typeof v === 'string' ? v : JSON.stringify(v);
-    case 'number':
-    case 'integer':
-      return coerceNumber(v, schema);
-    case 'boolean':
-      return typeof v === 'boolean' ? v : undefined;
-    case 'object':
-      return isRecord(v) ? v : undefined;
-    case 'array':
-      return Array.isArray(v) ? (v as Json[]) : undefined;
-    default:
-      return v === null ? null : undefined;
-  }
-}
-
 /** Pads with the idea's words up to minLength and cuts at maxLength (also after interpolation). */
 function fitLength(text: string, schema: Schema, vocab: Vocabulary): string {
   const min = num(schema.minLength) ?? 0;
@@ -295,9 +249,4 @@ function fitLength(text: string, schema: Schema, vocab: Vocabulary): string {
   if (chars.length > max) out = chars.slice(0, max).join('').trimEnd();
   while ([...out].length < min) out += '.';
   return out;
-}
-
-function decimals(step: number): number {
-  const text = String(step);
-  return text.includes('.') ? (text.split('.')[1] ?? '').length : 0;
 }

@@ -15,6 +15,7 @@ export interface HumanUser {
 export interface Review {
   readonly id: number;
   readonly user: HumanUser | null;
+  /** APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING (any case: webhooks use lower case). */
   readonly state: string;
   readonly body: string | null;
   readonly commit_id: string | null;
@@ -111,7 +112,9 @@ function candidates(input: HumanInputs): Candidate[] {
   const out: Candidate[] = [];
   for (const r of input.reviews) {
     // COMMENTED reviews and unsubmitted (PENDING) ones carry no decision; a DISMISSED one withdraws it.
-    const verdict = r.state === 'APPROVED' ? 'waive' : r.state === 'CHANGES_REQUESTED' ? 'guide' : r.state === 'DISMISSED' ? 'dismissed' : null;
+    // The REST API says "APPROVED"; webhook payloads say "approved".
+    const state = r.state.toUpperCase();
+    const verdict = state === 'APPROVED' ? 'waive' : state === 'CHANGES_REQUESTED' ? 'guide' : state === 'DISMISSED' ? 'dismissed' : null;
     if (verdict === null || r.user === null) continue;
     out.push({ source: { kind: 'review', id: r.id, login: r.user.login, sha: r.commit_id, at: r.submitted_at ?? null }, user: r.user, verdict, rawText: r.body ?? '' });
   }

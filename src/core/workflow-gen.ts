@@ -172,6 +172,7 @@ function dispatcherBody({ bundleHash, actionRef }: WorkflowGenInput): string {
     '  issue_comment:',
     '    types: [created]',
     '  schedule:',
+    '    # Every 15 minutes, off the :00/:15 marks when the scheduler is busiest.',
     "    - cron: '7,22,37,52 * * * *'",
     '  workflow_dispatch:',
     'permissions: {}',

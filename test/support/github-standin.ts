@@ -8,7 +8,7 @@ import { actionRoutes } from './github-standin/routes-actions.js';
 import { gitRoutes } from './github-standin/routes-git.js';
 import { pullRoutes } from './github-standin/routes-pulls.js';
 import { missingScope, type TokenPermissions } from './github-standin/scopes.js';
-import { type Account, RepoState } from './github-standin/state.js';
+import { RepoState } from './github-standin/state.js';
 import { Seeder } from './github-standin/seed.js';
 
 export type { TokenPermissions } from './github-standin/scopes.js';

@@ -11,7 +11,7 @@ export interface HttpFailure {
 /** The status and text of an Octokit RequestError; null for anything else (a bug, rethrown). */
 export function httpFailure(caught: unknown): HttpFailure | null {
   if (caught === null || typeof caught !== 'object' || !('status' in caught)) return null;
-  const status = (caught as { status: unknown }).status;
+  const status: unknown = caught.status;
   if (typeof status !== 'number') return null;
   const data = (caught as { response?: { data?: unknown } }).response?.data;
   const parts: string[] = [caught instanceof Error ? caught.message : ''];

@@ -39,7 +39,7 @@ export async function readHumanInput(ctx: HumanReadContext, prNumber: number): P
     const comments: Comment[] = rawComments.map((c) => ({ id: c.id, user: c.user ? { login: c.user.login, type: c.user.type } : null, body: c.body ?? null, created_at: c.created_at }));
     // Only people who decided something need their role read: one request each.
     const deciders = new Set<string>();
-    for (const r of reviews) if (r.state !== 'COMMENTED' && r.state !== 'PENDING' && r.user && !botLike(r.user)) deciders.add(r.user.login);
+    for (const r of reviews) if (!['COMMENTED', 'PENDING', 'DISMISSED'].includes(r.state.toUpperCase()) && r.user && !botLike(r.user)) deciders.add(r.user.login);
     for (const c of comments) if (c.user && !botLike(c.user) && parseCommand(c.body) !== null) deciders.add(c.user.login);
     const permissions: Record<string, string | null> = {};
     for (const login of [...deciders].sort()) permissions[login] = await roleOf(ctx, login);

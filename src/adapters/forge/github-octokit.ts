@@ -3,7 +3,6 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck/light.js';
-import type { ForgeStats } from '../../ports/forge.js';
 
 export interface PacingOptions {
   /** Gap between writes (POST/PATCH/PUT/DELETE). GitHub asks for at least a second. */

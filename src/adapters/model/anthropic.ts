@@ -178,7 +178,7 @@ function stripHints(value: Json): Json {
 
 function unwrap(input: unknown, wrapped: boolean): Json | undefined {
   if (!wrapped) return input as Json;
-  return input !== null && typeof input === 'object' && WRAP_KEY in input ? ((input as Record<string, Json>)[WRAP_KEY] as Json) : undefined;
+  return input !== null && typeof input === 'object' && WRAP_KEY in input ? ((input as Record<string, Json>)[WRAP_KEY]) : undefined;
 }
 
 function usageOf(response: Message): Usage {

@@ -1,5 +1,4 @@
 // The offline Model: drafts schema-valid output from the idea with no key and no network.
-import type { Json } from '../../core/canonical.js';
 import { draft, type DraftContext } from '../../core/draft.js';
 import { parseDataBlocks } from '../../core/prompt.js';
 import type { Model, ModelRequest, ModelResult } from '../../ports/model.js';
@@ -13,7 +12,7 @@ export function draftContextOf(request: ModelRequest): DraftContext {
   const artifacts = blocks.artifacts;
   return {
     idea: blocks.idea ?? null,
-    artifacts: artifacts !== null && typeof artifacts === 'object' && !Array.isArray(artifacts) ? (artifacts as Record<string, Json>) : {},
+    artifacts: artifacts !== null && typeof artifacts === 'object' && !Array.isArray(artifacts) ? (artifacts) : {},
     item: blocks.item ?? null,
   };
 }
