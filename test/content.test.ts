@@ -11,7 +11,7 @@ import { evaluateGate } from '../src/core/gate.js';
 import { parseIdea } from '../src/core/idea-parse.js';
 import { parsePath } from '../src/core/paths.js';
 import { PHASE_IDS, type PhaseConfig } from '../src/core/phase-config.js';
-import { topoOrder } from '../src/core/phases.js';
+import { checkBundle, parsePhaseFile, topoOrder } from '../src/core/phases.js';
 import { assembleArtifacts, planTasks } from '../src/core/planner.js';
 import { confineScaffold } from '../src/core/scaffold-paths.js';
 import { UNTRUSTED_NOTICE } from '../src/core/prompt.js';
@@ -121,6 +121,10 @@ describe('phase files', () => {
     const metricTypo = structuredClone(intake) as { gate: { metrics: Record<string, Json>[] } };
     metricTypo.gate.metrics[0] = { ...metricTypo.gate.metrics[0], treshold: 1 };
     expect(validateAgainst(phaseSchema, metricTypo).join('\n')).toMatch(/gate\.metrics\.0: unknown key "treshold"/);
+    const text = readFileSync(join(root, 'phases/intake.yaml'), 'utf8');
+    expect(parsePhaseFile('phases/intake.yaml', text).ok).toBe(true);
+    const parsed = parsePhaseFile('phases/intake.yaml', `${text}colour: red\n`);
+    expect(parsed.ok ? [] : parsed.issues.join('\n')).toMatch(/phases\/intake\.yaml.*colour/);
   });
 
   it('form the 13-phase DAG: intake → … → build → {security, story-loop} → qa → … → beta', () => {
@@ -147,6 +151,9 @@ describe('phase files', () => {
       expect(phase.gate.passThreshold, phase.id).toBeGreaterThanOrEqual(0.7);
       expect(phase.gate.passThreshold, phase.id).toBeLessThanOrEqual(0.8);
       expect(phase.timeouts.taskSeconds, phase.id).toBeLessThan(phase.budget.wallClockSeconds);
+      const judged = phase.gate.metrics.filter((m) => m.kind === 'judged');
+      expect(judged.length, `${phase.id}: one or two judged metrics`).toBeGreaterThanOrEqual(1);
+      expect(judged.length, `${phase.id}: one or two judged metrics`).toBeLessThanOrEqual(2);
       const ids = phase.gate.metrics.map((m) => m.id);
       expect(new Set(ids).size, `${phase.id}: duplicate metric ids`).toBe(ids.length);
       for (const agent of phase.agents) expect(agent.maxTokens, `${phase.id}/${agent.role}`).toBeLessThan(phase.budget.tokens);
@@ -177,6 +184,8 @@ describe('phase files', () => {
       }
     }
     expect(problems).toEqual([]);
+    const schemaNames = readdirSync(join(root, 'schemas/artifacts')).map((f) => f.replace(/\.schema\.json$/, ''));
+    expect(checkBundle(phases, new Set(schemaNames), new Set(Object.keys(agents)))).toEqual([]);
   });
 });
 

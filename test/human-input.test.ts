@@ -1,7 +1,11 @@
 // Rules for human input on gate PRs: each rule has a case that counts and one that does not.
-import examples from '@octokit/webhooks-examples';
+import { createRequire } from 'node:module';
+import type { WebhookDefinition } from '@octokit/webhooks-examples';
 import { describe, expect, it } from 'vitest';
 import { evaluateReviews, HUMAN_TEXT_MAX, parseCommand, type Comment, type HumanInputs, type Review } from '../src/core/human-input.js';
+
+// The package's main entry is a JSON file (CommonJS): require reads it the same under Node and vitest.
+const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as WebhookDefinition[];
 
 const HEAD = 'a'.repeat(40);
 const OLD = 'b'.repeat(40);
@@ -103,7 +107,7 @@ describe('evaluateReviews', () => {
 
   it('reads real pull_request_review webhook payloads (lower-case states)', () => {
     const group = examples.find((e) => e.name === 'pull_request_review');
-    const payload = group?.examples.find((e) => (e as { action?: string }).action === 'submitted') as
+    const payload = group?.examples.find((e) => 'action' in e && e.action === 'submitted') as unknown as
       { review: Review & { user: { login: string; type: string } }; pull_request: { head: { sha: string } } } | undefined;
     if (!payload) throw new Error('webhooks-examples has no pull_request_review submitted example');
     expect(payload.review.state).toBe('commented');

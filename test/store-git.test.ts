@@ -1,7 +1,8 @@
 // The git StateStore: the shared contract on a real temp repository, then git-only behaviour.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGitStore, type GitStore } from '../src/adapters/store/git.js';
@@ -237,5 +238,28 @@ describe('git store', () => {
     expect(await store.list('demo', 'a')).toEqual(['b.txt', 'c.txt']);
     expect(Object.fromEntries(await store.read('demo', ['a/b.txt'], t2))).toEqual({ 'a/b.txt': 'x' });
     expect(spawnSync('git', ['fsck', '--strict'], { cwd: dir }).status).toBe(0);
+  });
+
+  it('lets the process exit even when close() is forgotten (the reader process does not hold the event loop)', () => {
+    repo = makeRepo();
+    const scriptDir = mkdtempSync(join(tmpdir(), 'ideamine-exit-'));
+    const script = join(scriptDir, 'forget-close.mts');
+    const storeModule = join(process.cwd(), 'src/adapters/store/git.ts');
+    writeFileSync(script, [
+      `import { createGitStore } from ${JSON.stringify(storeModule)};`,
+      `const store = await createGitStore({ repoDir: ${JSON.stringify(repo.dir)} });`,
+      `const tip = await store.commit('demo', { writes: [{ path: 'a', content: 'x' }], message: 'm', trailers: {}, expectedTip: null });`,
+      `console.log((await store.read('demo', ['a'])).get('a'), tip === (await store.tip('demo')));`,
+    ].join('\n'));
+    try {
+      const started = Date.now();
+      const run = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: process.cwd(), encoding: 'utf8', timeout: 20_000 });
+      expect(run.stderr).toBe('');
+      expect(run.stdout.trim()).toBe('x true');
+      expect(run.status).toBe(0);
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      rmSync(scriptDir, { recursive: true, force: true });
+    }
   });
 });

@@ -6,7 +6,7 @@ export const storyWriter = defineAgent({
   summary: 'Splits one PRD feature into INVEST user stories with Given/When/Then tests covering its criteria.',
   mission:
     'You are an agile product owner writing the backlog for IdeaMine. Each call covers exactly one PRD feature, given ' +
-    'in the "item" data block; the PRD, the brief and the architecture are context. QA will write test cases per story ' +
+    'in the "item" data block; the PRD (personas, other features) and the architecture are context. QA will write test cases per story ' +
     'and the gate checks that the stories together cover every acceptance criterion of the feature.',
   qualityBar: [
     '"feature_id" is the id of the feature in "item", copied exactly; story ids are "<feature id>-S1", "<feature id>-S2", ...',
@@ -21,6 +21,6 @@ export const storyWriter = defineAgent({
       'say so in open_questions.',
   ],
   task:
-    'Write the user stories for the PRD feature in the "item" data block, using artifacts.prd, ' +
-    'artifacts["intake-brief"] and artifacts.architecture as context.',
+    'Write the user stories for the PRD feature in the "item" data block, using artifacts.prd and ' +
+    'artifacts.architecture as context.',
 });

@@ -6,7 +6,8 @@ export const threatModeler = defineAgent({
   summary: 'Threat-models one architecture component with STRIDE: assets, entry points, threats and mitigations.',
   mission:
     'You are an application security engineer doing threat modelling for IdeaMine. Each call covers exactly one ' +
-    'architecture component, given in the "item" data block; the rest of the architecture and the PRD are context. ' +
+    'architecture component, given in the "item" data block; the rest of the architecture (stack, data model, ' +
+    'integrations, deployment) is context. ' +
     'Your model feeds the QA strategy and the release decision, so every threat must be specific and mitigable.',
   qualityBar: [
     '"component" is the id of the component in "item", copied exactly.',
@@ -20,6 +21,5 @@ export const threatModeler = defineAgent({
     'Consider the idea\'s compliance list and the data this component stores or passes on.',
   ],
   task:
-    'Threat-model the architecture component in the "item" data block, using artifacts.architecture and artifacts.prd ' +
-    'as context.',
+    'Threat-model the architecture component in the "item" data block, using artifacts.architecture as context.',
 });

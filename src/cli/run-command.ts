@@ -1,7 +1,8 @@
 // `ideamine run <idea-file>`: starts or resumes a run and reports phases, cost and the dossier.
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { createModel } from '../adapters/model/index.js';
+import { createModel, withRecording } from '../adapters/model/index.js';
+import { prettyJson } from '../core/canonical.js';
 import { badInput, ExitCode } from '../core/errors.js';
 import { gateReport } from '../core/gate-report.js';
 import { loadBundle, loadIdeaFile } from '../engine/bundle.js';
@@ -10,7 +11,6 @@ import { tracedModel } from '../engine/traced-model.js';
 import { noopTelemetry } from '../ports/telemetry.js';
 import { fmtTokens, fmtUsd, parse, type Command, type Io } from './io.js';
 import { openRuntime } from './runtime.js';
-import { recordingModel } from './recording.js';
 
 const options = {
   model: { type: 'string' },
@@ -59,8 +59,8 @@ export const runCommand: Command = {
       const bundle = await loadBundle({ packageRoot: rt.packageRoot, repoRoot: rt.repoRoot });
       const spec = values.model ?? idea.idea.model ?? 'offline';
       const base = await createModel(spec, io.env, { ...(values['model-id'] ? { modelId: values['model-id'] } : {}), readFile: (p) => readFile(p, 'utf8') });
-      const recorder = values.record ? recordingModel(base) : null;
-      const recorded = recorder?.model ?? base;
+      const recorder = values.record ? withRecording(base) : null;
+      const recorded = recorder ?? base;
       const model = rt.telemetry === noopTelemetry ? recorded : tracedModel(recorded, rt.telemetry, io.env['OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT'] === 'true');
       const started = performance.now();
       let outcome: RunOutcome;
@@ -68,10 +68,10 @@ export const runCommand: Command = {
         outcome = await rt.telemetry.span('run', { 'ideamine.slug': idea.slug, 'gen_ai.request.model': model.id }, () => runIdea({
           idea, bundle, model, store: rt.store, clock: rt.clock, telemetry: rt.telemetry, scrub: rt.scrub,
           ...(budgetUsd === undefined ? {} : { budgetUsd }), concurrency, fresh: values.fresh ?? false,
-          log: (line) => { if (!values.json) io.err(line); }, stopSignal: io.signal, packageVersion: rt.packageVersion, publish: true,
+          log: (line) => { if (!values.json) io.err(`${line}\n`); }, stopSignal: io.signal, packageVersion: rt.packageVersion, publish: true,
         }));
       } finally {
-        if (recorder && values.record) await writeFile(values.record, recorder.cassette());
+        if (recorder && values.record) await writeFile(resolve(io.cwd, values.record), prettyJson(recorder.cassette()));
       }
       const seconds = (performance.now() - started) / 1000;
       return report(outcome, seconds, io, values.json ?? false, idea.idea.name);
@@ -89,7 +89,7 @@ function report(outcome: RunOutcome, seconds: number, io: Io, json: boolean, ide
   }));
   const blocked = outcome.blocked.map((b) => ({
     phase: b.phase, reason: b.reason, summary: b.summary, gate: b.gate,
-    report: b.gate ? gateReport(b.gate, { ideaName, phaseTitle: b.title, attemptsTried: b.attempts, maxAttempts: b.maxAttempts }) : b.summary,
+    report: b.gate ? gateReport(b.gate, { ideaName, phaseTitle: b.title, attemptsTried: b.attempts, maxAttempts: b.attempts }) : b.summary,
     waiveCommand: waiveCommandFor(outcome.runId, b.phase),
   }));
   const exitCode = outcome.status === 'completed' ? ExitCode.ok : ExitCode.blocked;

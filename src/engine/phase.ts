@@ -70,9 +70,13 @@ export async function runPhase(ctx: EngineContext, phase: PhaseConfig): Promise<
       await session.record([{ type: 'phase.passed', phase: phase.id, data: { attempt, score: result.score } }]);
       return 'passed';
     }
-    if (attempt >= phase.gate.maxAttempts) {
-      const failing = result.metrics.filter((m) => m.passed === false).map((m) => m.id);
-      await session.record([{ type: 'phase.blocked', phase: phase.id, data: { reason: 'gate', attempt, summary: `gate failed after ${attempt} attempt(s): score ${result.score.toFixed(2)} < ${phase.gate.passThreshold} or required metric failed (${failing.join(', ')})` } }]);
+    const unfixable = onlyIdeaMetricsFailed(phase, result);
+    if (attempt >= phase.gate.maxAttempts || unfixable) {
+      const why = result.failedRequired.length > 0
+        ? `required metric(s) failed: ${result.failedRequired.join(', ')}`
+        : `score ${result.score.toFixed(2)} is below the pass threshold ${phase.gate.passThreshold}`;
+      const tried = unfixable ? `after ${attempt} attempt(s); not retried, since only metrics of the idea file itself failed and no agent can change them` : `after ${attempt} attempt(s)`;
+      await session.record([{ type: 'phase.blocked', phase: phase.id, data: { reason: 'gate', attempt, summary: `gate failed ${tried}: ${why}` } }]);
       return 'blocked';
     }
     attempt += 1;
@@ -125,3 +129,14 @@ async function attemptOnce(ctx: EngineContext, phase: PhaseConfig, attempt: numb
 
 /** Hash of a phase's artifacts, for logs and tests. */
 export const artifactsHash = (artifacts: Record<string, Json>): string => hashJson(artifacts);
+
+/** True when every failing metric reads only the idea file: a retry would pay for the same failure. */
+function onlyIdeaMetricsFailed(phase: PhaseConfig, result: GateResult): boolean {
+  const failing = result.metrics.filter((m) => m.passed === false);
+  if (failing.length === 0) return false;
+  return failing.every((m) => {
+    const config = phase.gate.metrics.find((c) => c.id === m.id);
+    const paths = [config?.path, config?.in].filter((p): p is string => p !== undefined);
+    return (config?.kind === 'count' || config?.kind === 'nonempty' || config?.kind === 'coverage') && paths.length > 0 && paths.every((p) => p.startsWith('idea.'));
+  });
+}

@@ -34,6 +34,16 @@ const ACTIONS_PR_SETTING = [
   'or give IdeaMine an App or PAT token through the `pr-token` input. The setting cannot be read with GITHUB_TOKEN; this refusal is how it shows.',
 ];
 
+/** Runs a request sequence; an HTTP failure becomes an IdeaMineError naming what was being done. */
+async function guard<T>(doing: string, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (caught) {
+    if (caught instanceof IdeaMineError) throw caught;
+    throw forgeError(doing, caught);
+  }
+}
+
 export function createGitHubForge(options: GitHubForgeOptions): Forge {
   const stats: MutableStats = { requests: 0, byRoute: {} };
   const octokit: ForgeOctokit = createClient({
@@ -80,14 +90,14 @@ export function createGitHubForge(options: GitHubForgeOptions): Forge {
       if (isActionsPrCreationDisabled(caught)) throw new IdeaMineError(ErrorCode.refused, `opening the gate PR for ${head}: ${ACTIONS_PR_SETTING[0] ?? ''}`, { cause: caught, details: ACTIONS_PR_SETTING.slice(1) });
       if (!isPrAlreadyExists(caught)) throw forgeError(`opening the gate PR for ${head}`, caught);
     }
-    const found = await findOurs(request, head);
+    const found = await guard(`finding the gate PR for ${head}`, () => findOurs(request, head));
     if (!found) {
       throw new IdeaMineError(ErrorCode.refused, `an open pull request from ${head} exists, but it was not opened by ${identity} with IdeaMine's marker for ${request.marker.slug}/${request.marker.phase}`, {
         details: ['Close that pull request (or rename its branch) so IdeaMine can open its own.'],
       });
     }
     if (found.title === request.title && found.body === body) return { pr: found.pr, action: 'unchanged' };
-    const { data } = await octokit.rest.pulls.update({ owner, repo, pull_number: found.pr.number, title: request.title, body });
+    const { data } = await guard(`updating #${found.pr.number}`, () => octokit.rest.pulls.update({ owner, repo, pull_number: found.pr.number, title: request.title, body }));
     return { pr: toGatePr(data, identity), action: 'updated' };
   }
 
@@ -108,10 +118,10 @@ export function createGitHubForge(options: GitHubForgeOptions): Forge {
     commitFiles: commit,
     findOrCreateGatePr,
     async listGatePrs() {
-      const pulls = await octokit.paginate(octokit.rest.pulls.list, { owner, repo, state: 'open', per_page: 100 });
+      const pulls = await guard('listing open gate PRs', () => octokit.paginate(octokit.rest.pulls.list, { owner, repo, state: 'open', per_page: 100 }));
       return pulls.filter((p) => p.head.ref.startsWith('ideamine-gate/')).map((p) => toGatePr(p, identity)).filter((pr) => pr.ours);
     },
-    async closeGatePr(prNumber, text) {
+    closeGatePr: (prNumber, text) => guard(`closing #${prNumber}`, async () => {
       const { data } = await octokit.rest.pulls.get({ owner, repo, pull_number: prNumber });
       const pr = toGatePr(data, identity);
       if (!pr.ours) throw new IdeaMineError(ErrorCode.refused, `#${prNumber} is not an IdeaMine gate PR (author ${pr.author}, head ${pr.headRef}): not closing it`);
@@ -123,7 +133,7 @@ export function createGitHubForge(options: GitHubForgeOptions): Forge {
         // Already deleted (or never pushed): closing is what matters.
         if (!isStatus(caught, 404, 422)) throw forgeError(`deleting branch ${pr.headRef}`, caught);
       }
-    },
+    }),
     readHumanInput: (prNumber) => readHumanInput({ octokit, owner, repo, identity }, prNumber),
     comment,
     async dispatchRun(workflowFile, gitRef, inputs) {
@@ -134,7 +144,8 @@ export function createGitHubForge(options: GitHubForgeOptions): Forge {
       }
     },
     async listWorkflowRuns(workflowFile, status?: WorkflowRunStatus) {
-      const { data } = await octokit.rest.actions.listWorkflowRuns({ owner, repo, workflow_id: workflowFile, per_page: 100, ...(status ? { status } : {}) });
+      const { data } = await guard(`listing runs of ${workflowFile}`, () =>
+        octokit.rest.actions.listWorkflowRuns({ owner, repo, workflow_id: workflowFile, per_page: 100, ...(status ? { status } : {}) }));
       return data.workflow_runs.map((r) => ({
         id: r.id, status: r.status ?? 'unknown', conclusion: r.conclusion, event: r.event, headBranch: r.head_branch,
         displayTitle: r.display_title, createdAt: r.created_at, url: r.html_url,

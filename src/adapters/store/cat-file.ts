@@ -114,18 +114,3 @@ export class CatFile {
     }
   }
 }
-
-/** Immediate entry names of a raw tree object ("<mode> <name>\0<binary oid>" repeated). */
-export function treeEntryNames(tree: GitObject): string[] {
-  const oidBytes = tree.oid.length / 2;
-  const names: string[] = [];
-  let at = 0;
-  while (at < tree.content.length) {
-    const space = tree.content.indexOf(32, at);
-    const nul = tree.content.indexOf(0, space);
-    if (space < 0 || nul < 0) break;
-    names.push(tree.content.subarray(space + 1, nul).toString('utf8'));
-    at = nul + 1 + oidBytes;
-  }
-  return names;
-}

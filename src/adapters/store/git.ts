@@ -1,14 +1,15 @@
 // StateStore on git: state branches refs/heads/ideamine/<slug>, objects written in-process, CAS via update-ref.
+import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { CommitRequest, FileWrite, PublishResult, StateStore } from '../../ports/store.js';
 import { IdeaMineError, ErrorCode, badInput } from '../../core/errors.js';
 import { SLUG_PATTERN } from '../../core/idea.js';
-import { CatFile, treeEntryNames } from './cat-file.js';
+import { CatFile } from './cat-file.js';
 import { DEFAULT_IDENTITY, GitCommandError, gitEnvironment, gitOut, runGit, type GitIdentity } from './git-exec.js';
 import type { Repo } from './git-tree.js';
 import { publishFiles } from './git-publish.js';
 import { cleanStaleLocks, registerOwner } from './locks.js';
-import { ObjectWriter, serializeCommit } from './objects.js';
+import { ObjectWriter, parseTree, serializeCommit } from './objects.js';
 import { TreeCache, buildStateTree } from './state-tree.js';
 import { STATE_REF_PREFIX, checkCommitRequest, checkPath, checkSlug, commitMessage, normaliseDir, planWrites, stateRef } from './validate.js';
 
@@ -34,6 +35,7 @@ const OID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 
 async function openRepo(repoDir: string, identity: GitIdentity): Promise<Repo> {
   const env = gitEnvironment(identity);
+  if (!existsSync(repoDir)) throw badInput(`state store: directory ${repoDir} does not exist`, ['pass an existing repository directory']);
   const probe = await runGit(
     { cwd: repoDir, env },
     ['rev-parse', '--absolute-git-dir', '--git-common-dir', '--is-bare-repository', '--show-object-format', '--git-path', 'objects'],
@@ -102,7 +104,7 @@ export async function createGitStore(options: GitStoreOptions): Promise<GitStore
       const commit = await tip(slug);
       if (commit === null) return [];
       const [object] = await cat.get([path === '' ? `${commit}^{tree}` : `${commit}:${path}`]);
-      return object?.type === 'tree' ? treeEntryNames(object).sort() : [];
+      return object?.type === 'tree' ? [...parseTree(object.content, repo.oidLength).keys()].sort() : [];
     },
 
     async commit(slug: string, request: CommitRequest): Promise<string> {
@@ -128,8 +130,10 @@ export async function createGitStore(options: GitStoreOptions): Promise<GitStore
       try {
         await runGit(repo.ctx, ['update-ref', '-m', `ideamine: ${message.split('\n', 1)[0] ?? ''}`, ref, commit, old]);
       } catch (error) {
-        if (error instanceof GitCommandError && LOST_RACE.test(error.result.stderr)) throw conflict(await tip(slug).catch(() => null));
-        throw error;
+        if (!(error instanceof GitCommandError) || !LOST_RACE.test(error.result.stderr)) throw error;
+        const lost = conflict(await tip(slug).catch(() => null));
+        // A leftover lock looks like a lost race too; git's own words let the reader tell them apart.
+        throw new IdeaMineError(lost.code, lost.message, { retryable: true, cause: error, details: [error.result.stderr.trim()] });
       }
       return commit;
     },

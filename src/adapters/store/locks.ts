@@ -31,14 +31,26 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+// Stores open per repository in this process: the owner record goes when the last one closes.
+const openStores = new Map<string, number>();
+
 /** Registers this process as a possible owner of ref locks under refs/heads/ideamine/; returns the unregister. */
 export async function registerOwner(commonDir: string): Promise<() => Promise<void>> {
   const dir = ownersDir(commonDir);
   await mkdir(dir, { recursive: true });
   const file = join(dir, String(process.pid));
+  openStores.set(file, (openStores.get(file) ?? 0) + 1);
   await writeFile(file, `${new Date().toISOString()}\n`);
+  let done = false;
   return async () => {
-    await rm(file, { force: true });
+    if (done) return;
+    done = true;
+    const left = (openStores.get(file) ?? 1) - 1;
+    if (left > 0) openStores.set(file, left);
+    else {
+      openStores.delete(file);
+      await rm(file, { force: true });
+    }
   };
 }
 

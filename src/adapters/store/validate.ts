@@ -2,9 +2,10 @@
 import type { CommitRequest, FileWrite } from '../../ports/store.js';
 import { badInput } from '../../core/errors.js';
 import { SLUG_PATTERN } from '../../core/idea.js';
+import { stateBranch } from '../../core/run-id.js';
 
-export const STATE_REF_PREFIX = 'refs/heads/ideamine/';
-export const stateRef = (slug: string): string => `${STATE_REF_PREFIX}${slug}`;
+export const stateRef = (slug: string): string => `refs/heads/${stateBranch(slug)}`;
+export const STATE_REF_PREFIX = stateRef('');
 
 export function checkSlug(slug: string): void {
   if (!SLUG_PATTERN.test(slug)) {
