@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanStaleLocks, createGitStore } from '../src/adapters/store/git.js';
 import { makeRepo, type TempRepo } from './support/git-repo.js';
-import { codeOf, request } from './store.contract.js';
+import type { IdeaMineError } from '../src/core/errors.js';
+import { request } from './store.contract.js';
 
 /** A pid that certainly belonged to a process which has exited. */
 const deadPid = (): number => spawnSync(process.execPath, ['-e', '0']).pid ?? 999_999;
@@ -87,7 +88,9 @@ describe('cleanStaleLocks', () => {
 
     const fresh = touch(join(repo.gitDir, 'refs/heads/ideamine/demo.lock'), 0);
     const blocked = await createGitStore({ repoDir: repo.dir });
-    expect(await codeOf(blocked.commit('demo', request(tip, [{ path: 'a', content: '2' }])))).toBe('CONFLICT');
+    const error = await blocked.commit('demo', request(tip, [{ path: 'a', content: '2' }])).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'CONFLICT', retryable: true });
+    expect((error as IdeaMineError).details.join('\n')).toMatch(/demo\.lock': File exists/);
     expect(existsSync(fresh)).toBe(true);
     await blocked.close();
 

@@ -110,11 +110,12 @@ export async function createGitStore(options: GitStoreOptions): Promise<GitStore
     async commit(slug: string, request: CommitRequest): Promise<string> {
       checkCommitRequest(slug, request);
       const ref = stateRef(slug);
-      const conflict = (found: string | null): IdeaMineError =>
+      // A leftover lock looks like a lost race too; git's own words (in details) tell them apart.
+      const conflict = (found: string | null, cause?: GitCommandError): IdeaMineError =>
         new IdeaMineError(
           ErrorCode.conflict,
           `state branch ideamine/${slug} moved: expected ${request.expectedTip ?? 'no branch'}, found ${found ?? 'no branch'}`,
-          { retryable: true },
+          { retryable: true, ...(cause ? { cause, details: [cause.result.stderr.trim()] } : {}) },
         );
       // Fail fast on a stale tip; update-ref's old-value check below is what makes it safe.
       const [head] = await cat.get([ref]);
@@ -131,9 +132,7 @@ export async function createGitStore(options: GitStoreOptions): Promise<GitStore
         await runGit(repo.ctx, ['update-ref', '-m', `ideamine: ${message.split('\n', 1)[0] ?? ''}`, ref, commit, old]);
       } catch (error) {
         if (!(error instanceof GitCommandError) || !LOST_RACE.test(error.result.stderr)) throw error;
-        const lost = conflict(await tip(slug).catch(() => null));
-        // A leftover lock looks like a lost race too; git's own words let the reader tell them apart.
-        throw new IdeaMineError(lost.code, lost.message, { retryable: true, cause: error, details: [error.result.stderr.trim()] });
+        throw conflict(await tip(slug).catch(() => null), error);
       }
       return commit;
     },
