@@ -80,7 +80,14 @@ const textOf = (content: unknown): string =>
       ? content.map((b) => (isRecord(b) && typeof b.text === 'string' ? b.text : '')).join('\n')
       : '';
 
-export function startMessagesServer(): Promise<MessagesServer> {
+export interface MessagesServerOptions {
+  /** Delay before each answer, so a test can kill a client mid-request. */
+  readonly latencyMs?: number;
+  /** Overrides the drafted tool input for some requests (e.g. fixed judge scores); undefined = draft. */
+  readonly respond?: (toolName: string, body: Record<string, unknown>) => Json | undefined;
+}
+
+export function startMessagesServer(options: MessagesServerOptions = {}): Promise<MessagesServer> {
   const requests: RecordedRequest[] = [];
   const queue: Fault[] = [];
   const byIndex = new Map<number, Fault>();
@@ -128,7 +135,9 @@ export function startMessagesServer(): Promise<MessagesServer> {
         sendJson(res, 400, { type: 'error', error: { type: 'invalid_request_error', message: problem ?? 'bad body' } });
         return;
       }
-      answer(body, record, fault, res);
+      const reply = body;
+      if (options.latencyMs) setTimeout(() => answer(reply, record, fault, res), options.latencyMs);
+      else answer(reply, record, fault, res);
     });
   });
 
@@ -142,8 +151,9 @@ export function startMessagesServer(): Promise<MessagesServer> {
       artifacts: isRecord(blocks.artifacts) ? (blocks.artifacts as Record<string, Json>) : {},
       item: blocks.item ?? null,
     };
+    const scripted = options.respond?.(String(tool.name), body);
     const input: Json =
-      fault?.kind === 'invalid-output' ? (fault.input ?? {}) : draft(tool.input_schema as Json, context, sha256Hex(canonicalJson(body)));
+      fault?.kind === 'invalid-output' ? (fault.input ?? {}) : scripted ?? draft(tool.input_schema as Json, context, sha256Hex(canonicalJson(body)));
     // The system prompt is the cached prefix: written on first sight, read afterwards.
     const system = body.system;
     const systemText = textOf(system);
