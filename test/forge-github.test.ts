@@ -180,6 +180,17 @@ describe('commitFiles', () => {
     expect(s.log.filter((r) => r.operationId === 'git/update-ref').map((r) => r.status)).toEqual([422, 200]);
   });
 
+  it('builds on a branch another writer created between reading and creating it', async () => {
+    const { s, forge } = await setup();
+    s.fault({ route: 'git/create-ref', run: (st) => { st.pushCommit('ideamine-gate/x/prd', { 'theirs.md': 'theirs\n' }); } });
+    const result = await forge.commitFiles({ branch: 'ideamine-gate/x/prd', files: [{ path: 'ours.md', content: 'ours\n' }], message: 'ours' });
+    expect(result).toMatchObject({ kind: 'committed', created: false });
+    expect(s.readFile('ideamine-gate/x/prd', 'theirs.md')).toBe('theirs\n');
+    expect(s.readFile('ideamine-gate/x/prd', 'ours.md')).toBe('ours\n');
+    expect(s.log.filter((r) => r.operationId === 'git/create-ref').map((r) => r.status)).toEqual([422]);
+    s.assertExpectationsMet();
+  });
+
   it('reports a protected branch as a permanent refusal and leaves it as it was', async () => {
     const { s, forge } = await setup();
     s.protect('main');

@@ -154,16 +154,21 @@ describe('git store', () => {
     const bare = await open();
     const tip = await bare.commit('demo', request(null, [{ path: 'a.txt', content: 'bare' }]));
     expect(repo.git('rev-parse', 'ideamine/demo')).toBe(tip);
+    expect(repo.git('fsck', '--strict', '--no-dangling')).toBe('');
     const published = await bare.publish([{ path: 'dossiers/demo/RELEASE_DOSSIER.md', content: 'x' }], 'dossier');
     expect(published).toEqual({ committed: false, where: 'the repository is bare (no working tree), so the files stay on the state branch' });
     repo.cleanup();
 
-    repo = makeRepo();
+    repo = makeRepo({ remote: true });
     mkdirSync(join(repo.dir, 'sub', 'deeper'), { recursive: true });
     const nested = await open(join(repo.dir, 'sub', 'deeper'));
     const result = await nested.publish([{ path: 'dossiers/demo/RELEASE_DOSSIER.md', content: 'top-level\n' }], 'dossier');
     expect(result.committed).toBe(true);
     expect(repo.read('dossiers/demo/RELEASE_DOSSIER.md')).toBe('top-level\n');
+    // State branches are ordinary refs: plain git pushes them to the file:// remote.
+    const state = await nested.commit('demo', request(null, [{ path: 'a.txt', content: 'pushed' }]));
+    repo.git('push', '-q', 'origin', 'ideamine/demo');
+    expect(repo.git('ls-remote', 'origin', 'refs/heads/ideamine/demo')).toBe(`${state}\trefs/heads/ideamine/demo`);
     await expect(createGitStore({ repoDir: '/' })).rejects.toMatchObject({ code: 'BAD_INPUT' });
   });
 

@@ -1,5 +1,4 @@
 // Completion: the release dossier on the state branch, the run.completed event, and the local publish.
-import type { Json } from '../core/canonical.js';
 import { prettyJson } from '../core/canonical.js';
 import { buildDossier } from '../core/dossier.js';
 import type { GateResult } from '../core/gate-types.js';
@@ -38,7 +37,7 @@ export async function completeRun(ctx: EngineContext, packageVersion: string, pu
     gates, artifacts, ledgerHead: { seq: last?.seq ?? 0, hash: last?.hash ?? '' },
     generatedAt: ctx.clock.now().toISOString(), stateBranch: stateBranch(session.slug), packageVersion,
   });
-  const jsonText = prettyJson(built.json as unknown as Json);
+  const jsonText = prettyJson(built.json);
   const dir = `${runDir(session.runId)}/dossier`;
   await session.record(
     [{ type: 'run.completed', phase: null, data: { dossierDigest: built.digest, ledgerHead: last?.hash ?? '' } }],

@@ -63,7 +63,7 @@ export async function verifyRun(store: StateStore, runId: string): Promise<Verif
       }
       const digest = (json as { digest?: { value?: unknown }; runId?: unknown }).digest?.value;
       if ((json as { runId?: unknown }).runId !== runId) continue;
-      if (!verifyDossier(json as never)) problems.push(`${where}: digest does not match its content (edited)`);
+      if (!verifyDossier(json)) problems.push(`${where}: digest does not match its content (edited)`);
       else if (digest !== state.dossierDigest) problems.push(`${where}: digest ${String(digest)} differs from the ledger's ${state.dossierDigest}`);
     }
   }
