@@ -41,6 +41,8 @@ export interface WaiverRecord {
 }
 
 export interface LeaseState {
+  /** "run" for a whole-run driver (local CLI), "phase:<id>" for one phase job (Actions). */
+  scope: string;
   owner: string;
   epoch: number;
   expiresAt: string;
@@ -68,7 +70,8 @@ export interface RunState {
   updatedAt: string;
   budget: { usd: number; tokens: number | null; spentUsd: number | null; spentTokens: number | null };
   phases: Record<string, PhaseState>;
-  lease: LeaseState | null;
+  /** Leases by scope. */
+  leases: Record<string, LeaseState>;
   tasks: Record<string, FinishedTask>;
   waivers: WaiverRecord[];
   questions: { phase: string; role: string; text: string }[];
@@ -118,7 +121,7 @@ export function replay(entries: readonly LedgerEntry[]): RunState {
     bundleHash: str(d['bundleHash']), modelId: str(d['modelId']), provenance: str(d['provenance']),
     status: 'running', startedAt: first.time, updatedAt: first.time,
     budget: { usd: num(budget?.usd) ?? 0, tokens: num(budget?.tokens), spentUsd: null, spentTokens: null },
-    phases: {}, lease: null, tasks: {}, waivers: [], questions: [], assumptions: [], artifacts: {}, timers: [],
+    phases: {}, leases: {}, tasks: {}, waivers: [], questions: [], assumptions: [], artifacts: {}, timers: [],
     dossierDigest: null, seq: first.seq, headHash: first.hash,
   };
   for (const phaseId of (d['phases'] as string[] | undefined) ?? []) state.phases[phaseId] = emptyPhase();
@@ -136,12 +139,16 @@ function apply(state: RunState, e: LedgerEntry): void {
     case 'run.resumed':
       if (state.status === 'blocked') state.status = 'running';
       break;
-    case 'lease.acquired':
-      state.lease = { owner: str(d['owner']), epoch: num(d['epoch']) ?? 0, expiresAt: str(d['expiresAt']) };
+    case 'lease.acquired': {
+      const scope = str(d['scope']) || 'run';
+      state.leases[scope] = { scope, owner: str(d['owner']), epoch: num(d['epoch']) ?? 0, expiresAt: str(d['expiresAt']) };
       break;
-    case 'lease.released':
-      if (state.lease && state.lease.epoch === num(d['epoch'])) state.lease = null;
+    }
+    case 'lease.released': {
+      const scope = str(d['scope']) || 'run';
+      if (state.leases[scope]?.epoch === num(d['epoch'])) delete state.leases[scope];
       break;
+    }
     case 'phase.started':
       if (phase) {
         phase.status = 'running';

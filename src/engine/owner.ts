@@ -8,8 +8,7 @@ const nonce = randomBytes(4).toString('hex');
 export const ownerId = (): string => `${hostname()}/${process.pid}/${nonce}`;
 
 /** false when the holder was a process on this host that no longer exists; 'unknown' otherwise. */
-export function holderAlive(owner: string | undefined): boolean | 'unknown' {
-  if (!owner) return 'unknown';
+export function holderAlive(owner: string): boolean | 'unknown' {
   const parsed = parseOwner(owner);
   if (!parsed || parsed.host !== hostname()) return 'unknown';
   if (parsed.pid === process.pid) return owner === ownerId();

@@ -35,12 +35,17 @@ export interface RunInput {
   readonly packageVersion: string;
   /** Publish the dossier on the user's current branch (local runs). */
   readonly publish: boolean;
+  /** What this invocation may do: the whole run (CLI), one phase (an Actions job), or the release. */
+  readonly scope?: RunScope;
 }
+
+export type RunScope = { readonly kind: 'all' } | { readonly kind: 'phase'; readonly phase: string } | { readonly kind: 'release' };
 
 export interface RunOutcome {
   readonly runId: string;
   readonly slug: string;
-  readonly status: 'completed' | 'blocked';
+  /** waiting: nothing was due for this scope (needs not met yet); phase-done: the scoped phase passed or was waived. */
+  readonly status: 'completed' | 'blocked' | 'waiting' | 'phase-done';
   readonly state: RunState;
   readonly blocked: readonly { phase: string; title: string; reason: string; summary: string; attempts: number; maxAttempts: number; gate: GateResult | null }[];
   readonly dossier: DossierOutcome | null;
@@ -79,11 +84,15 @@ export async function runIdea(input: RunInput): Promise<RunOutcome> {
   if (session.state.status === 'completed') {
     return { runId, slug, status: 'completed', state: session.state, blocked: [], dossier: null };
   }
-  const decision = decideLease(session.state.lease, owner, clock.now(), holderAlive(session.state.lease?.owner));
+  const scope = input.scope ?? { kind: 'all' };
+  const leaseScope = scope.kind === 'phase' ? `phase:${scope.phase}` : 'run';
+  const due = dueNow(bundle.phases, session.state, scope);
+  if (due !== null) return { runId, slug, status: due, state: session.state, blocked: blockedOf(bundle.phases, session.state, null), dossier: null };
+  const decision = decideLease(session.state.leases, leaseScope, owner, clock.now(), holderAlive);
   if (decision.action === 'refuse') throw new IdeaMineError(ErrorCode.leaseHeld, `${runId}: ${decision.message}`);
-  session.epoch = decision.epoch;
+  session.claim = { scope: leaseScope, epoch: decision.epoch };
   await session.record([
-    { type: 'lease.acquired', phase: null, data: { owner, epoch: decision.epoch, expiresAt: new Date(clock.now().getTime() + LEASE_TTL_MS).toISOString(), ...(decision.takeover ? { takeover: decision.takeover } : {}) } },
+    { type: 'lease.acquired', phase: null, data: { scope: leaseScope, owner, epoch: decision.epoch, expiresAt: new Date(clock.now().getTime() + LEASE_TTL_MS).toISOString(), ...(decision.takeover ? { takeover: decision.takeover } : {}) } },
     ...(resumed ? [{ type: 'run.resumed' as const, phase: null, data: { owner } }] : []),
   ]);
 
@@ -99,6 +108,12 @@ export async function runIdea(input: RunInput): Promise<RunOutcome> {
     const running = new Map<string, Promise<void>>();
     for (;;) {
       for (const phase of ready(bundle.phases, outcomes, new Set(running.keys()))) {
+        if (scope.kind === 'release' || (scope.kind === 'phase' && phase.id !== scope.phase)) {
+          const status = session.state.phases[phase.id]?.status;
+          if (status === 'passed' || status === 'waived') outcomes.set(phase.id, status);
+          else outcomes.set(phase.id, 'blocked');
+          continue;
+        }
         if (input.stopSignal.aborted) break;
         running.set(phase.id, input.telemetry.span('phase', { 'ideamine.phase': phase.id }, () => runPhase(ctx, phase)).then((outcome) => {
           outcomes.set(phase.id, outcome);
@@ -112,19 +127,20 @@ export async function runIdea(input: RunInput): Promise<RunOutcome> {
     }
     if (input.stopSignal.aborted) throw new IdeaMineError(ErrorCode.internal, 'stopped by signal; finished work is saved — run again to resume', { retryable: true });
     const state = session.state;
-    const blocked = bundle.phases
-      .filter((p) => state.phases[p.id]?.status === 'blocked')
-      .map((p) => {
-        const ps = state.phases[p.id];
-        return { phase: p.id, title: p.title, reason: ps?.blockedReason ?? 'gate', summary: ps?.blockedSummary ?? '', attempts: ps?.attempts ?? 0, maxAttempts: p.gate.maxAttempts, gate: recordedGate(ctx, p.id, ps?.attempts ?? 0) };
-      });
-    if (blocked.length > 0) return { runId, slug, status: 'blocked', state, blocked, dossier: null };
+    const blocked = blockedOf(bundle.phases, state, ctx);
+    if (blocked.length > 0 && (scope.kind !== 'phase' || blocked.some((b) => b.phase === scope.phase))) {
+      return { runId, slug, status: 'blocked', state, blocked, dossier: null };
+    }
+    if (scope.kind === 'phase') return { runId, slug, status: 'phase-done', state, blocked, dossier: null };
+    if (!bundle.phases.every((p) => ['passed', 'waived'].includes(state.phases[p.id]?.status ?? ''))) {
+      return { runId, slug, status: 'waiting', state, blocked, dossier: null };
+    }
     const dossier = await completeRun(ctx, input.packageVersion, input.publish);
-    await session.record([{ type: 'lease.released', phase: null, data: { owner, epoch: session.epoch } }]);
+    await session.record([{ type: 'lease.released', phase: null, data: { scope: leaseScope, owner, epoch: decision.epoch } }]);
     released = true;
     return { runId, slug, status: 'completed', state: session.state, blocked: [], dossier };
   } finally {
-    if (!released) await session.record([{ type: 'lease.released', phase: null, data: { owner, epoch: session.epoch } }]).catch(() => undefined);
+    if (!released) await session.record([{ type: 'lease.released', phase: null, data: { scope: leaseScope, owner, epoch: decision.epoch } }]).catch(() => undefined);
   }
 }
 
@@ -152,4 +168,27 @@ async function supersedeOthers(deps: SessionDeps, slug: string, runId: string, l
     await session.record([{ type: 'run.superseded', phase: null, data: { by: runId } }]);
     log(`Run ${other} is superseded by ${runId}.`);
   }
+}
+
+type Blocked = RunOutcome['blocked'][number];
+
+function blockedOf(phases: readonly PhaseConfig[], state: RunState, ctx: EngineContext | null): Blocked[] {
+  return phases
+    .filter((p) => state.phases[p.id]?.status === 'blocked')
+    .map((p) => {
+      const ps = state.phases[p.id];
+      const attempts = ps?.attempts ?? 0;
+      return { phase: p.id, title: p.title, reason: ps?.blockedReason ?? 'gate', summary: ps?.blockedSummary ?? '', attempts, maxAttempts: p.gate.maxAttempts, gate: ctx ? recordedGate(ctx, p.id, attempts) : null };
+    });
+}
+
+/** Level-triggered: null when this scope has work due now, else why there is nothing to do. */
+function dueNow(phases: readonly PhaseConfig[], state: RunState, scope: RunScope): 'waiting' | 'phase-done' | null {
+  const done = (id: string): boolean => ['passed', 'waived'].includes(state.phases[id]?.status ?? '');
+  if (scope.kind === 'all') return null;
+  if (scope.kind === 'release') return phases.every((p) => done(p.id)) ? null : 'waiting';
+  const phase = phases.find((p) => p.id === scope.phase);
+  if (!phase) throw new IdeaMineError(ErrorCode.badInput, `phase "${scope.phase}" is not in the bundle (${phases.map((p) => p.id).join(', ')})`);
+  if (done(phase.id)) return 'phase-done';
+  return phase.needs.every(done) ? null : 'waiting';
 }

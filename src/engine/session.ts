@@ -26,7 +26,8 @@ export class RunSession {
     private entries: LedgerEntry[],
     private tipCommit: string | null,
     private ledgerText: string,
-    public epoch: number,
+    /** The lease this process holds (set once acquired), for fencing on rebase. */
+    public claim: { scope: string; epoch: number } | null,
   ) {
     this.current = entries.length > 0 ? replay(entries) : null;
   }
@@ -50,13 +51,13 @@ export class RunSession {
     const path = `${runDir(runId)}/ledger.jsonl`;
     const text = (await deps.store.read(slug, [path], tip)).get(path) ?? null;
     if (text === null) return null;
-    return new RunSession(deps, slug, runId, parseLedger(text, `${path} on branch ideamine/${slug}`), tip, text, 0);
+    return new RunSession(deps, slug, runId, parseLedger(text, `${path} on branch ideamine/${slug}`), tip, text, null);
   }
 
   /** A new ledger (replacing any previous one of the same run id, for --fresh). */
   static async create(deps: SessionDeps, slug: string, runId: string, started: NewEvent, extra: FileWrite[] = []): Promise<RunSession> {
     const tip = await deps.store.tip(slug);
-    const session = new RunSession(deps, slug, runId, [], tip, '', 0);
+    const session = new RunSession(deps, slug, runId, [], tip, '', null);
     await session.record([started], [{ path: runDir(runId), content: null }, ...extra]);
     return session;
   }
@@ -70,57 +71,76 @@ export class RunSession {
 
   /** Extends the lease when more than half its time has passed. */
   leaseRenewal(owner: string): NewEvent | null {
-    const lease = this.state.lease;
+    const lease = this.claim ? this.state.leases[this.claim.scope] : undefined;
     if (!lease || lease.owner !== owner) return null;
     const now = this.deps.clock.now().getTime();
     if (Date.parse(lease.expiresAt) - now > LEASE_TTL_MS / 2) return null;
-    return { type: 'lease.acquired', phase: null, data: { owner, epoch: lease.epoch, expiresAt: new Date(now + LEASE_TTL_MS).toISOString(), renewal: true } };
+    return { type: 'lease.acquired', phase: null, data: { scope: lease.scope, owner, epoch: lease.epoch, expiresAt: new Date(now + LEASE_TTL_MS).toISOString(), renewal: true } };
   }
 
   private async commitOnce(events: readonly NewEvent[], writes: readonly FileWrite[]): Promise<void> {
     const time = this.deps.clock.now().toISOString();
-    const added = appendEvents(this.entries.at(-1) ?? null, events, time);
-    const entries = [...this.entries, ...added];
-    const ledgerText = this.ledgerText + serialiseEntries(added);
-    const state = replay(entries);
-    const last = added.at(-1);
-    const files: FileWrite[] = [
-      ...writes.map((w) => (w.content === null ? w : { path: w.path, content: this.deps.scrub(w.content) })),
-      { path: this.ledgerPath, content: ledgerText },
-      { path: `${runDir(this.runId)}/run.json`, content: prettyJson(state) },
-    ];
-    const message = `ideamine: ${this.runId} ${last?.type ?? 'update'}${last?.phase ? ` ${last.phase}` : ''}`;
-    const trailers = {
-      'IdeaMine-Run': this.runId,
-      'IdeaMine-Phase': last?.phase ?? '-',
-      'IdeaMine-Event': added.map((e) => e.type).join(','),
-      'IdeaMine-Seq': String(last?.seq ?? 0),
-      'IdeaMine-Head': last?.hash ?? '',
-    };
+    const scrubbed = writes.map((w) => (w.content === null ? w : { path: w.path, content: this.deps.scrub(w.content) }));
     for (let attempt = 0; ; attempt += 1) {
+      // Re-chained on every try: after a rebase our events follow theirs.
+      const added = appendEvents(this.entries.at(-1) ?? null, events, time);
+      const entries = [...this.entries, ...added];
+      const ledgerText = this.ledgerText + serialiseEntries(added);
+      const state = replay(entries);
+      const last = added.at(-1);
+      const files: FileWrite[] = [
+        ...scrubbed,
+        { path: this.ledgerPath, content: ledgerText },
+        { path: `${runDir(this.runId)}/run.json`, content: prettyJson(state) },
+      ];
+      const message = `ideamine: ${this.runId} ${last?.type ?? 'update'}${last?.phase ? ` ${last.phase}` : ''}`;
+      const trailers = {
+        'IdeaMine-Run': this.runId,
+        'IdeaMine-Phase': last?.phase ?? '-',
+        'IdeaMine-Event': added.map((e) => e.type).join(','),
+        'IdeaMine-Seq': String(last?.seq ?? 0),
+        'IdeaMine-Head': last?.hash ?? '',
+      };
       try {
         this.tipCommit = await this.deps.store.commit(this.slug, { writes: files, message, trailers, expectedTip: this.tipCommit });
-        break;
+        this.entries = entries;
+        this.ledgerText = ledgerText;
+        this.current = state;
+        return;
       } catch (error) {
         if (!(error instanceof IdeaMineError) || error.code !== ErrorCode.conflict || attempt >= MAX_CAS_RETRIES) throw error;
         await this.rebase();
-        await this.deps.clock.sleep(Math.floor(Math.random() * 20 * (attempt + 1)));
+        await this.deps.clock.sleep(Math.floor(Math.random() * 25 * (attempt + 1)));
       }
     }
-    this.entries = entries;
-    this.ledgerText = ledgerText;
-    this.current = state;
   }
 
-  /** The tip moved: accept it if our run's ledger is unchanged there (another run wrote), else stop (fenced). */
+  /**
+   * The tip moved (another run of the slug, or a parallel phase job, committed first). Take their
+   * ledger, check it extends ours, stop if our lease was taken (fencing), and let the caller
+   * re-chain our new events after theirs.
+   */
   private async rebase(): Promise<void> {
     const tip = await this.deps.store.tip(this.slug);
     const theirs = tip ? (await this.deps.store.read(this.slug, [this.ledgerPath], tip)).get(this.ledgerPath) ?? null : null;
     if (this.entries.length > 0 && theirs !== this.ledgerText) {
-      const other = theirs ? replay(parseLedger(theirs, this.ledgerPath)) : null;
-      throw new IdeaMineError(ErrorCode.leaseLost, `run ${this.runId} was written by another process${other?.lease ? ` (${other.lease.owner}, epoch ${other.lease.epoch})` : ''}; this process (epoch ${this.epoch}) stops without writing`, {
-        details: ['Only one process may drive a run at a time. Check `ideamine status` and run again when the other process is done.'],
-      });
+      if (theirs === null || !theirs.startsWith(this.ledgerText)) {
+        throw new IdeaMineError(ErrorCode.corrupt, `${this.ledgerPath} on branch ideamine/${this.slug} no longer extends the ledger this process read (rewritten history)`, {
+          details: ['Run `ideamine verify <run-id>`; restore the state branch from a good copy, or start over with --fresh.'],
+        });
+      }
+      const merged = parseLedger(theirs, `${this.ledgerPath} on branch ideamine/${this.slug}`);
+      const newer = merged.slice(this.entries.length);
+      const claim = this.claim;
+      const fenced = claim && newer.find((e) => e.type === 'lease.acquired' && (e.data['scope'] ?? 'run') === claim.scope && typeof e.data['epoch'] === 'number' && e.data['epoch'] > claim.epoch);
+      if (fenced) {
+        throw new IdeaMineError(ErrorCode.leaseLost, `run ${this.runId}: ${String(fenced.data['owner'])} took over ${claim.scope} with epoch ${String(fenced.data['epoch'])}; this process (epoch ${claim.epoch}) stops without writing`, {
+          details: ['Only one process may drive a run (or a phase) at a time. Check `ideamine status`.'],
+        });
+      }
+      this.entries = merged;
+      this.ledgerText = theirs;
+      this.current = replay(merged);
     }
     this.tipCommit = tip;
   }

@@ -35,7 +35,7 @@ export async function waive(store: StateStore, clock: Clock, scrub: (t: string) 
     if (ms === null) throw badInput(`--expires: "${input.expires}" is not a duration; use e.g. 30d, 12h or 90m`);
     expiresAt = new Date(clock.now().getTime() + ms).toISOString();
   }
-  const decision = decideLease(state.lease, ownerId(), clock.now(), holderAlive(state.lease?.owner));
+  const decision = decideLease(state.leases, 'run', ownerId(), clock.now(), holderAlive);
   if (decision.action === 'refuse') throw new IdeaMineError(ErrorCode.leaseHeld, `${input.runId}: ${decision.message}`);
   await session.record([{
     type: 'waiver.granted', phase: input.phase,
