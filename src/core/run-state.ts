@@ -138,6 +138,12 @@ function apply(state: RunState, e: LedgerEntry): void {
   switch (e.type) {
     case 'run.resumed':
       if (state.status === 'blocked') state.status = 'running';
+      // Human guidance reopens a blocked phase for one more attempt.
+      if (phase?.status === 'blocked' && typeof d['guidance'] === 'string') {
+        phase.status = 'pending';
+        phase.blockedReason = null;
+        phase.blockedSummary = null;
+      }
       break;
     case 'lease.acquired': {
       const scope = str(d['scope']) || 'run';

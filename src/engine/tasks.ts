@@ -1,6 +1,6 @@
 // Dispatch: runs a phase's tasks with bounded concurrency, reusing finished outputs by task key.
 import type { Json } from '../core/canonical.js';
-import { prettyJson } from '../core/canonical.js';
+import { canonicalJson, prettyJson } from '../core/canonical.js';
 import { checkReservation } from '../core/budget.js';
 import { ErrorCode, IdeaMineError } from '../core/errors.js';
 import type { NewEvent } from '../core/ledger.js';
@@ -74,7 +74,7 @@ export async function executeTask(ctx: EngineContext, phase: PhaseConfig, task: 
       return entry.output;
     }
   }
-  if (ctx.stopSignal.aborted) throw new IdeaMineError(ErrorCode.internal, 'stopped by signal before the next model call', { retryable: true });
+  if (ctx.stopSignal.aborted) throw new IdeaMineError(ErrorCode.internal, 'stopped by signal before the next model call; finished work is saved — run again to resume', { retryable: true });
   const request: ModelRequest = {
     taskKey: task.key, system: task.system, messages: [{ role: 'user', content: task.user }],
     outputName: task.output, outputSchema: task.schema, maxTokens: task.maxTokens, temperature: task.temperature,
@@ -95,7 +95,9 @@ export async function executeTask(ctx: EngineContext, phase: PhaseConfig, task: 
       ],
       [{ path: casPath(task.key), content: prettyJson(entry) }],
     );
-    return result.output;
+    // Key order as stored (sorted): downstream prompts render artifacts in insertion order, so a resumed run,
+    // which reads them back from the state branch, must see the very same text, hence the same task keys.
+    return JSON.parse(canonicalJson(result.output)) as Json;
   } catch (error) {
     if (error instanceof ModelCallError) {
       await session.record([
