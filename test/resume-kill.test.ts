@@ -172,7 +172,7 @@ describe('kill between the completed run and its dossier publish', () => {
   // Known bug, reported: run.ts returns early for a run whose ledger says completed, so a kill after the
   // run.completed commit and before the publish leaves dossiers/<slug>/ off the user's branch for good.
   // Remove `.fails` once a resume of a completed run publishes a missing dossier.
-  it.fails('publishes the dossier on main when the resume finds the run already completed', async () => {
+  it('publishes the dossier on main when the resume finds the run already completed', async () => {
     const dossierFile = join('dossiers', SLUG, 'release-dossier.json');
     let repo: TempRepo | null = null;
     // The window is one publish (a few git calls); a watcher reading the ref file every millisecond lands in it.
@@ -204,7 +204,7 @@ describe('kill -9 of the process group while git holds the state ref lock', () =
   // cleanStaleLocks removes ref locks only when older than 60 s, so every resume within that minute fails with
   // "state branch ... moved: expected X, found X" after its compare-and-swap retries. Seen once with
   // IDEAMINE_KILL_GROUP=1 IDEAMINE_KILL_SEED=1251130670. Remove `.fails` once a resume cleans such a lock at once.
-  it.fails('resumes at once and leaves no lock behind', async () => {
+  it('resumes at once and leaves no lock behind', async () => {
     const repo = ideaRepo();
     repos.push(repo);
     const child = spawnCli(repo, ['run', `ideas/${SLUG}.yaml`]);

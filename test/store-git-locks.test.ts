@@ -25,7 +25,7 @@ describe('cleanStaleLocks', () => {
   let repo: TempRepo;
   afterEach(() => repo.cleanup());
 
-  it('removes old locks of dead owners and keeps fresh ones and live owners\' ones', async () => {
+  it('removes old locks of dead owners and any ref lock when no IdeaMine process is alive; keeps live owners\' ones', async () => {
     repo = makeRepo();
     const g = repo.gitDir;
     const dead = deadPid();
@@ -40,8 +40,8 @@ describe('cleanStaleLocks', () => {
 
     const removed = await cleanStaleLocks(g, { olderThanMs: 60_000 });
 
-    expect(removed.sort()).toEqual([deadIndex, deadIndexLock, staleRef].sort());
-    for (const kept of [freshRef, liveIndex, youngDeadIndex, userLock]) expect(existsSync(kept)).toBe(true);
+    expect(removed.sort()).toEqual([deadIndex, deadIndexLock, staleRef, freshRef].sort());
+    for (const kept of [liveIndex, youngDeadIndex, userLock]) expect(existsSync(kept)).toBe(true);
   });
 
   it('removes index.lock only when our sidecar names a dead IdeaMine process as its creator', async () => {
@@ -80,21 +80,22 @@ describe('cleanStaleLocks', () => {
     }
   });
 
-  it('runs on store creation, so a stale ref lock no longer blocks commits, while a fresh one does', async () => {
+  it('runs on store creation, so a leftover ref lock no longer blocks commits, while a live process\'s one does', async () => {
     repo = makeRepo();
     const first = await createGitStore({ repoDir: repo.dir });
     const tip = await first.commit('demo', request(null, [{ path: 'a', content: '1' }]));
     await first.close();
 
-    const fresh = touch(join(repo.gitDir, 'refs/heads/ideamine/demo.lock'), 0);
+    // A lock taken while a registered IdeaMine process is alive blocks (and is never cleaned under it).
     const blocked = await createGitStore({ repoDir: repo.dir });
+    const fresh = touch(join(repo.gitDir, 'refs/heads/ideamine/demo.lock'), 0);
     const error = await blocked.commit('demo', request(tip, [{ path: 'a', content: '2' }])).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'CONFLICT', retryable: true });
     expect((error as IdeaMineError).details.join('\n')).toMatch(/demo\.lock': File exists/);
     expect(existsSync(fresh)).toBe(true);
     await blocked.close();
 
-    touch(fresh, TEN_MINUTES);
+    // With no live IdeaMine process left, the lock is a leftover of a killed one: removed at once.
     const store = await createGitStore({ repoDir: repo.dir, staleLockMs: 60_000 });
     expect(existsSync(fresh)).toBe(false);
     const next = await store.commit('demo', request(tip, [{ path: 'a', content: '2' }]));

@@ -27,12 +27,12 @@ export function parse<O extends Options>(command: string, argv: readonly string[
   try {
     parsed = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (error) {
-    throw badInput(`ideamine ${command}: ${(error as Error).message}`, [`See \`ideamine ${command} --help\`.`]);
+    throw badInput((error as Error).message, [`See \`ideamine ${command} --help\`.`]);
   }
   if (!(parsed.values as Record<string, unknown>)['help']) {
     const count = parsed.positionals.length;
     if (count < positionals.min || count > positionals.max) {
-      throw badInput(`ideamine ${command}: expected ${positionals.names}, got ${count === 0 ? 'nothing' : parsed.positionals.map((p) => `"${p}"`).join(' ')}`, [`See \`ideamine ${command} --help\`.`]);
+      throw badInput(`expected ${positionals.names}, got ${count === 0 ? 'nothing' : parsed.positionals.map((p) => `"${p}"`).join(' ')}`, [`See \`ideamine ${command} --help\`.`]);
     }
   }
   return parsed;

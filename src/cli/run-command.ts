@@ -59,7 +59,7 @@ export const runCommand: Command = {
       const bundle = await loadBundle({ packageRoot: rt.packageRoot, repoRoot: rt.repoRoot });
       const spec = values.model ?? idea.idea.model ?? 'offline';
       const base = await createModel(spec, io.env, { ...(values['model-id'] ? { modelId: values['model-id'] } : {}), readFile: (p) => readFile(p, 'utf8') });
-      const recorder = values.record ? withRecording(base) : null;
+      const recorder = values.record ? withRecording(base, { realApi: !io.env['ANTHROPIC_BASE_URL'] }) : null;
       const recorded = recorder ?? base;
       const model = rt.telemetry === noopTelemetry ? recorded : tracedModel(recorded, rt.telemetry, io.env['OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT'] === 'true');
       const started = performance.now();
@@ -71,7 +71,7 @@ export const runCommand: Command = {
           log: (line) => { if (!values.json) io.err(`${line}\n`); }, stopSignal: io.signal, packageVersion: rt.packageVersion, publish: true,
         }));
       } finally {
-        if (recorder && values.record) await writeFile(resolve(io.cwd, values.record), prettyJson(recorder.cassette()));
+        if (recorder && values.record) await writeFile(resolve(io.cwd, values.record), rt.scrub(prettyJson(recorder.cassette())));
       }
       const seconds = (performance.now() - started) / 1000;
       return report(outcome, seconds, io, values.json ?? false, idea.idea.name);

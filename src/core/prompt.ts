@@ -1,12 +1,13 @@
 // Untrusted data travels in prompts only inside data blocks, JSON-encoded so it cannot close its block.
-import type { Json } from './canonical.js';
+import { canonicalJson, type Json } from './canonical.js';
 
 const OPEN = (name: string): string => `<data name="${name}">`;
 const CLOSE = '</data>';
 
 /** JSON with <, > and & escaped, so text inside can never form a tag or end the block. */
 const safeJson = (value: Json): string =>
-  JSON.stringify(value, null, 1).replace(/[<>&]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // Sorted keys: a model's key order must not change the prompt (and so the task key) on resume.
+  JSON.stringify(JSON.parse(canonicalJson(value)), null, 1).replace(/[<>&]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 export function renderDataBlock(name: string, value: Json): string {
   if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`bad data block name ${name}`);

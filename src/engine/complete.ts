@@ -32,7 +32,7 @@ export async function completeRun(ctx: EngineContext, packageVersion: string, pu
   }
   const last = session.ledger.at(-1);
   const built = buildDossier({
-    state: { ...state, status: 'completed' }, idea: ctx.idea.idea, ideaFile: ctx.idea.file,
+    state: { ...state, status: 'completed' }, idea: JSON.parse(session.scrub(JSON.stringify(ctx.idea.idea))) as typeof ctx.idea.idea, ideaFile: ctx.idea.file,
     phaseOrder: bundle.phases.map((p) => ({ id: p.id, title: p.title, needs: p.needs })),
     gates, artifacts, ledgerHead: { seq: last?.seq ?? 0, hash: last?.hash ?? '' },
     generatedAt: ctx.clock.now().toISOString(), stateBranch: stateBranch(session.slug), packageVersion,

@@ -12,7 +12,7 @@ import type { StateStore } from '../ports/store.js';
 import type { Telemetry } from '../ports/telemetry.js';
 import type { Bundle } from './bundle.js';
 import type { EngineContext } from './context.js';
-import { completeRun, type DossierOutcome } from './complete.js';
+import { completeRun, dossierPaths, type DossierOutcome } from './complete.js';
 import { holderAlive, ownerId } from './owner.js';
 import { recordedGate, runPhase, type PhaseOutcome } from './phase.js';
 import type { GateResult } from '../core/gate-types.js';
@@ -82,7 +82,8 @@ export async function runIdea(input: RunInput): Promise<RunOutcome> {
     await supersedeOthers(deps, slug, runId, input.log);
   }
   if (session.state.status === 'completed') {
-    return { runId, slug, status: 'completed', state: session.state, blocked: [], dossier: null };
+    const dossier = input.publish ? await republish(input.store, session, input.log) : null;
+    return { runId, slug, status: 'completed', state: session.state, blocked: [], dossier };
   }
   const scope = input.scope ?? { kind: 'all' };
   const leaseScope = scope.kind === 'phase' ? `phase:${scope.phase}` : 'run';
@@ -191,4 +192,18 @@ function dueNow(phases: readonly PhaseConfig[], state: RunState, scope: RunScope
   if (!phase) throw new IdeaMineError(ErrorCode.badInput, `phase "${scope.phase}" is not in the bundle (${phases.map((p) => p.id).join(', ')})`);
   if (done(phase.id)) return 'phase-done';
   return phase.needs.every(done) ? null : 'waiting';
+}
+
+/** A run killed between completing and publishing: put its dossier on the user's branch now. */
+async function republish(store: StateStore, session: RunSession, log: (line: string) => void): Promise<DossierOutcome | null> {
+  const dir = `${runDir(session.runId)}/dossier`;
+  const sources = await session.readMany([`${dir}/RELEASE_DOSSIER.md`, `${dir}/release-dossier.json`]);
+  const md = sources.get(`${dir}/RELEASE_DOSSIER.md`);
+  const json = sources.get(`${dir}/release-dossier.json`);
+  if (!md || !json) return null;
+  const paths = dossierPaths(session.slug);
+  if ((await store.readPublished(paths.json)) === json && (await store.readPublished(paths.md)) === md) return null;
+  const result = await store.publish([{ path: paths.md, content: md }, { path: paths.json, content: json }], `ideamine: release dossier for ${session.slug}\n\nIdeaMine-Run: ${session.runId}\nIdeaMine-Digest: ${session.state.dossierDigest ?? ''}`);
+  log(result.committed ? `Published the release dossier of ${session.runId} (${result.where}).` : `The release dossier stays on the state branch: ${result.where}`);
+  return { digest: session.state.dossierDigest ?? '', statePaths: [`${dir}/release-dossier.json`, `${dir}/RELEASE_DOSSIER.md`], published: { committed: result.committed, where: result.where, paths: result.committed ? [paths.md, paths.json] : [] } };
 }

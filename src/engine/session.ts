@@ -81,9 +81,11 @@ export class RunSession {
   private async commitOnce(events: readonly NewEvent[], writes: readonly FileWrite[]): Promise<void> {
     const time = this.deps.clock.now().toISOString();
     const scrubbed = writes.map((w) => (w.content === null ? w : { path: w.path, content: this.deps.scrub(w.content) }));
+    // Event data is scrubbed before it is hashed, so the chain covers exactly what is stored.
+    const clean = events.map((e) => ({ ...e, data: JSON.parse(this.deps.scrub(JSON.stringify(e.data))) as NewEvent['data'] }));
     for (let attempt = 0; ; attempt += 1) {
       // Re-chained on every try: after a rebase our events follow theirs.
-      const added = appendEvents(this.entries.at(-1) ?? null, events, time);
+      const added = appendEvents(this.entries.at(-1) ?? null, clean, time);
       const entries = [...this.entries, ...added];
       const ledgerText = this.ledgerText + serialiseEntries(added);
       const state = replay(entries);

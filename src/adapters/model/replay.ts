@@ -100,6 +100,8 @@ export interface RecordingModel extends Model {
 
 export interface RecordingOptions {
   readonly clock?: Clock;
+  /** False when the wrapped model talks to something other than Anthropic's API (ANTHROPIC_BASE_URL set). */
+  readonly realApi?: boolean;
   /** Called after each recorded entry, e.g. to save the cassette as the run goes. */
   readonly onRecord?: (cassette: Cassette) => void | Promise<void>;
 }
@@ -108,7 +110,8 @@ export interface RecordingOptions {
 export function withRecording(model: Model, sink: RecordingOptions = {}): RecordingModel {
   const entries: Record<string, CassetteEntry> = {};
   const now = (): string => (sink.clock?.now() ?? new Date()).toISOString();
-  const recorded = model.provenance === 'anthropic';
+  // Only a recording of the real API may be called recorded (not one against a stand-in or proxy).
+  const recorded = model.provenance === 'anthropic' && (sink.realApi ?? true);
   const cassette = (): Cassette => ({
     format: CASSETTE_FORMAT,
     provenance: recorded ? 'recorded' : 'synthetic',

@@ -100,6 +100,10 @@ async function liveOwners(commonDir: string): Promise<number[]> {
  *   (a user's `git commit` holds index.lock while the editor is open, so an unowned one is left alone).
  * Returns the removed paths.
  */
+// Ref locks live for milliseconds inside one git call, and every IdeaMine process registers itself first:
+// with no live IdeaMine process, a lock under refs/heads/ideamine/ is a leftover of a killed one.
+const REF_LOCK_STALE_MS = 0;
+
 export async function cleanStaleLocks(gitDir: string, options: CleanStaleLocksOptions): Promise<string[]> {
   const commonDir = options.commonDir ?? gitDir;
   const now = options.now ?? Date.now();
@@ -121,7 +125,11 @@ export async function cleanStaleLocks(gitDir: string, options: CleanStaleLocksOp
 
   const refLocks = await findLocks(join(commonDir, 'refs', 'heads', 'ideamine'));
   if (refLocks.length > 0 && (await liveOwners(commonDir)).length === 0) {
-    for (const lock of refLocks) if (await old(lock)) await remove(lock);
+    // git holds a ref lock for milliseconds: with no live IdeaMine process, two seconds is stale.
+    for (const lock of refLocks) {
+      const age = await ageMs(lock, now);
+      if (age !== null && age >= Math.min(options.olderThanMs, REF_LOCK_STALE_MS)) await remove(lock);
+    }
   }
 
   const indexLock = join(gitDir, 'index.lock');
