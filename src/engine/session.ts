@@ -136,7 +136,7 @@ export class RunSession {
       const claim = this.claim;
       const fenced = claim && newer.find((e) => e.type === 'lease.acquired' && (e.data['scope'] ?? 'run') === claim.scope && typeof e.data['epoch'] === 'number' && e.data['epoch'] > claim.epoch);
       if (fenced) {
-        throw new IdeaMineError(ErrorCode.leaseLost, `run ${this.runId}: ${String(fenced.data['owner'])} took over ${claim.scope} with epoch ${String(fenced.data['epoch'])}; this process (epoch ${claim.epoch}) stops without writing`, {
+        throw new IdeaMineError(ErrorCode.leaseLost, `run ${this.runId}: ${JSON.stringify(fenced.data['owner'])} took over ${claim.scope} with epoch ${JSON.stringify(fenced.data['epoch'])}; this process (epoch ${claim.epoch}) stops without writing`, {
           details: ['Only one process may drive a run (or a phase) at a time. Check `ideamine status`.'],
         });
       }
