@@ -6,8 +6,9 @@ import { runCommand } from './run-command.js';
 import { statusCommand } from './status-command.js';
 import { verifyCommand } from './verify-command.js';
 import { waiveCommand } from './waive-command.js';
+import { workflowCommand } from './workflow-command.js';
 
-export const commands: readonly Command[] = [runCommand, statusCommand, verifyCommand, waiveCommand, gcCommand];
+export const commands: readonly Command[] = [runCommand, statusCommand, verifyCommand, waiveCommand, gcCommand, workflowCommand];
 
 function usage(): string {
   return [
