@@ -37,6 +37,8 @@ export interface WaiverRecord {
   grantedAt: string;
   expiresAt: string | null;
   source: string;
+  /** What was waived: a failed gate, or an exhausted budget. */
+  reason: string;
   seq: number;
 }
 
@@ -201,7 +203,7 @@ function apply(state: RunState, e: LedgerEntry): void {
       state.waivers.push({
         phase: str(d['phase']), by: str(d['by']), justification: str(d['justification']),
         control: typeof d['control'] === 'string' ? d['control'] : null, grantedAt: e.time,
-        expiresAt: typeof d['expiresAt'] === 'string' ? d['expiresAt'] : null, source: str(d['source']), seq: e.seq,
+        expiresAt: typeof d['expiresAt'] === 'string' ? d['expiresAt'] : null, source: str(d['source']), reason: str(d['reason']) || 'gate', seq: e.seq,
       });
       break;
     case 'phase.waived':

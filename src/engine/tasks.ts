@@ -82,7 +82,7 @@ export async function executeTask(ctx: EngineContext, phase: PhaseConfig, task: 
   };
   const estimate = ctx.model.estimateUsd(request);
   const estimateTokens = estimate === null ? null : Math.ceil((task.system.length + task.user.length) / 3.5) + task.maxTokens;
-  if (!ctx.budgetWaived.has(phase.id)) reserve(ctx, phase, estimate, estimateTokens);
+  reserve(ctx, phase, estimate, estimateTokens);
   ctx.reserved.usd += estimate ?? 0;
   ctx.reserved.tokens += estimateTokens ?? 0;
   try {
@@ -118,10 +118,15 @@ export async function executeTask(ctx: EngineContext, phase: PhaseConfig, task: 
 
 function reserve(ctx: EngineContext, phase: PhaseConfig, estimateUsd: number | null, estimateTokens: number | null): void {
   const state = ctx.session.state;
+  // A waiver of an exhausted budget lifts the run's budget for the rest of the run, and that phase's own.
+  const budgetWaivers = state.waivers.filter((w) => w.reason === 'budget');
+  if (budgetWaivers.some((w) => w.phase === phase.id) || ctx.budgetWaived.has(phase.id)) return;
+  const runLimitUsd = budgetWaivers.length > 0 ? Number.POSITIVE_INFINITY : state.budget.usd;
+  const runLimitTokens = budgetWaivers.length > 0 ? null : state.budget.tokens;
   const ps = state.phases[phase.id];
   const phaseTokens = ps?.tokens ? ps.tokens.input + ps.tokens.output : 0;
   const check = checkReservation({
-    run: { limitUsd: state.budget.usd, spentUsd: state.budget.spentUsd ?? 0, limitTokens: state.budget.tokens, spentTokens: state.budget.spentTokens ?? 0 },
+    run: { limitUsd: runLimitUsd, spentUsd: state.budget.spentUsd ?? 0, limitTokens: runLimitTokens, spentTokens: state.budget.spentTokens ?? 0 },
     phase: { limitUsd: phase.budget.usd, spentUsd: ps?.costUsd ?? 0, limitTokens: phase.budget.tokens, spentTokens: phaseTokens },
     reservedUsd: ctx.reserved.usd, reservedTokens: ctx.reserved.tokens,
   }, estimateUsd, estimateTokens);
