@@ -150,10 +150,18 @@ describe('action: command phase', () => {
     expect(again.summary).toContain('Closed the earlier gate pull request');
   });
 
-  it('review, tick and release fail clearly as not implemented', async () => {
-    const r = await runAction({ command: 'tick' });
-    expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/::error::.*command tick is not implemented yet in this version/);
+  it('runs the rest of the DAG one job per phase, in order, then the release commits the dossier', async () => {
+    const rest = ['ideation', 'critique', 'prd', 'bizdev', 'architecture', 'build', 'security', 'story-loop', 'qa', 'aesthetic', 'release', 'beta'];
+    for (const phase of rest) {
+      const r = await runAction({ command: 'phase', phase, slug: GOOD });
+      expect(r.code, `${phase}: ${r.stdout}${r.stderr}`).toBe(0);
+      expect(r.outputs.status, phase).toBe('done');
+      expect(ledgerTypes(GOOD, runId, phase), phase).toContain('phase.passed');
+    }
+    const release = await runAction({ command: 'release', slug: GOOD });
+    expect(release.code, release.stdout + release.stderr).toBe(0);
+    expect(release.outputs.status).toBe('done');
+    expect(release.summary).toContain(`dossiers/${GOOD}/`);
   });
 });
 

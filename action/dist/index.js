@@ -19641,9 +19641,9 @@ var require_light = __commonJS({
           await this.yieldLoop();
           return this._done;
         }
-        async __groupCheck__(time) {
+        async __groupCheck__(time2) {
           await this.yieldLoop();
-          return this._nextRequest + this.timeout < time;
+          return this._nextRequest + this.timeout < time2;
         }
         computeCapacity() {
           var maxConcurrent, reservoir;
@@ -19961,14 +19961,14 @@ var require_light = __commonJS({
             var base;
             clearInterval(this.interval);
             return typeof (base = this.interval = setInterval(async () => {
-              var e, k, ref, results, time, v;
-              time = Date.now();
+              var e, k, ref, results, time2, v;
+              time2 = Date.now();
               ref = this.instances;
               results = [];
               for (k in ref) {
                 v = ref[k];
                 try {
-                  if (await v._store.__groupCheck__(time)) {
+                  if (await v._store.__groupCheck__(time2)) {
                     results.push(this.deleteKey(k));
                   } else {
                     results.push(void 0);
@@ -34812,7 +34812,7 @@ var require_formats = __commonJS({
     }
     var TIME = /^(\d\d):(\d\d):(\d\d(?:\.\d+)?)(z|([+-])(\d\d)(?::?(\d\d))?)?$/i;
     function getTime(strictTimeZone) {
-      return function time(str2) {
+      return function time2(str2) {
         const matches = TIME.exec(str2);
         if (!matches)
           return false;
@@ -34858,10 +34858,10 @@ var require_formats = __commonJS({
     }
     var DATE_TIME_SEPARATOR = /t|\s/i;
     function getDateTime(strictTimeZone) {
-      const time = getTime(strictTimeZone);
+      const time2 = getTime(strictTimeZone);
       return function date_time(str2) {
         const dateTime = str2.split(DATE_TIME_SEPARATOR);
-        return dateTime.length === 2 && date(dateTime[0]) && time(dateTime[1]);
+        return dateTime.length === 2 && date(dateTime[0]) && time2(dateTime[1]);
       };
     }
     function compareDateTime(dt1, dt2) {
@@ -38743,14 +38743,14 @@ var init_content = __esm({
 });
 
 // node_modules/@anthropic-ai/sdk/lib/internal/tracing/response.mjs
-function setUsageSumAttributes(span, usage, complete) {
+function setUsageSumAttributes(span, usage, complete2) {
   if (!isObj(usage)) {
     return;
   }
   if (typeof usage["input_tokens"] === "number") {
     span.setAttribute(ATTR_GEN_AI_USAGE_INPUT_TOKENS, inputTokens(usage));
   }
-  if (!complete) {
+  if (!complete2) {
     return;
   }
   const iterations = Array.isArray(usage["iterations"]) ? usage["iterations"] : [];
@@ -38971,15 +38971,15 @@ function endMessagesCreateSpanWhenStreamEnds(client, span, stream2, props) {
     onEnd(end) {
       try {
         if (message && usage && call) {
-          const complete = sawMessageDelta || sawStop;
+          const complete2 = sawMessageDelta || sawStop;
           let response = { ...message, usage };
-          if (!complete) {
+          if (!complete2) {
             for (const path4 of FINAL_FROM_MESSAGE_DELTA) {
               response = without(response, path4);
             }
           }
           setResponseAttributes(span, call.name, response);
-          setUsageSumAttributes(span, usage, complete);
+          setUsageSumAttributes(span, usage, complete2);
         }
       } catch (problem) {
         loggerFor(client).debug("could not record the stream on its span", problem);
@@ -43964,9 +43964,9 @@ var init_memories = __esm({
       return SessionMemoryError2;
     })();
     DeletePass = class {
-      constructor(mode, cap, waiveWindow) {
+      constructor(mode, cap2, waiveWindow) {
         this.mode = mode;
-        this.cap = cap;
+        this.cap = cap2;
         this.waiveWindow = waiveWindow;
         this.attempted = 0;
         this.capped = 0;
@@ -68757,8 +68757,8 @@ async function commitFiles(ctx, request2) {
     try {
       return await attempt(ctx, request2);
     } catch (caught) {
-      const refusal = commitRefusal(caught);
-      if (refusal) return { kind: "refused", ...refusal };
+      const refusal2 = commitRefusal(caught);
+      if (refusal2) return { kind: "refused", ...refusal2 };
       if (!isLostRace(caught)) throw caught instanceof Error && !("status" in caught) ? caught : forgeError(`committing to ${request2.branch}`, caught);
       lastRace = caught;
       if (ctx.raceJitterMs > 0) await sleep(Math.round(ctx.raceJitterMs * (race + 1) * (0.5 + Math.random())));
@@ -68768,11 +68768,78 @@ async function commitFiles(ctx, request2) {
 }
 
 // src/core/human-input.ts
+var HUMAN_TEXT_MAX = 4e3;
+var COUNTING_ROLES = ["write", "maintain", "admin"];
 function parseCommand(body) {
   const text = (body ?? "").replace(/\r\n?/g, "\n").trimStart();
   const match = /^\/ideamine[ \t]+(waive|guide|guidance)\b([\s\S]*)$/i.exec(text);
   if (!match?.[1]) return null;
   return { kind: match[1].toLowerCase() === "waive" ? "waive" : "guide", text: (match[2] ?? "").trim() };
+}
+var isBot = (user, extra) => user.type === "Bot" || user.login.toLowerCase().endsWith("[bot]") || extra.some((b) => b.toLowerCase() === user.login.toLowerCase());
+var cap = (text) => text.length <= HUMAN_TEXT_MAX ? { text, truncated: false } : { text: text.slice(0, HUMAN_TEXT_MAX), truncated: true };
+var time = (at) => {
+  const ms = Date.parse(at ?? "");
+  return Number.isNaN(ms) ? 0 : ms;
+};
+function later(a, b) {
+  const ta = time(a.source.at);
+  const tb = time(b.source.at);
+  if (ta !== tb) return ta > tb;
+  if (a.source.kind !== b.source.kind) return a.source.kind === "comment";
+  return a.source.id > b.source.id;
+}
+function candidates(input2) {
+  const out = [];
+  for (const r of input2.reviews) {
+    const state = r.state.toUpperCase();
+    const verdict = state === "APPROVED" ? "waive" : state === "CHANGES_REQUESTED" ? "guide" : state === "DISMISSED" ? "dismissed" : null;
+    if (verdict === null || r.user === null) continue;
+    out.push({ source: { kind: "review", id: r.id, login: r.user.login, sha: r.commit_id, at: r.submitted_at ?? null }, user: r.user, verdict, rawText: r.body ?? "" });
+  }
+  for (const c of input2.comments ?? []) {
+    const command = parseCommand(c.body);
+    if (command === null || c.user === null) continue;
+    out.push({ source: { kind: "comment", id: c.id, login: c.user.login, sha: null, at: c.created_at }, user: c.user, verdict: command.kind, rawText: command.text });
+  }
+  return out;
+}
+function refusal(c, input2) {
+  if (isBot(c.user, input2.botLogins ?? [])) return "bot";
+  if (input2.prFromFork) return "fork";
+  const role = input2.permissions[c.user.login] ?? null;
+  if (role === null || !COUNTING_ROLES.includes(role)) return "permission";
+  if (c.source.kind === "review" && c.source.sha !== input2.headSha) return "stale-sha";
+  if (c.source.kind === "comment" && input2.headCommittedAt && time(c.source.at) < time(input2.headCommittedAt)) return "stale-comment";
+  if (c.rawText.trim() === "") return "empty";
+  if (c.verdict === "waive" && !input2.allowSelfWaiver && input2.ideaAuthor !== null && c.user.login.toLowerCase() === input2.ideaAuthor.toLowerCase()) return "self-waiver";
+  return null;
+}
+function evaluateReviews(input2) {
+  const latest = /* @__PURE__ */ new Map();
+  for (const c of candidates(input2)) {
+    const key = c.user.login.toLowerCase();
+    const seen = latest.get(key);
+    if (!seen || later(c, seen)) latest.set(key, c);
+  }
+  const refused2 = [];
+  let waiver;
+  let guidance;
+  for (const c of latest.values()) {
+    if (c.verdict === "dismissed") continue;
+    const reason = refusal(c, input2);
+    if (reason !== null) {
+      refused2.push({ login: c.user.login, id: c.source.id, reason });
+    } else if (c.verdict === "waive") {
+      if (!waiver || later(c, waiver)) waiver = c;
+    } else if (!guidance || later(c, guidance)) {
+      guidance = c;
+    }
+  }
+  refused2.sort((a, b) => a.login < b.login ? -1 : a.login > b.login ? 1 : a.id - b.id);
+  const chosen = guidance ?? waiver;
+  if (!chosen) return { decision: "none", refused: refused2 };
+  return { decision: guidance ? "guidance" : "waiver", source: { ...chosen.source, ...cap(chosen.rawText.trim()) }, refused: refused2 };
 }
 
 // src/adapters/forge/github-pulls.ts
@@ -73721,9 +73788,9 @@ function knownKeys(schema, path4) {
   const props = node !== null && typeof node === "object" && !Array.isArray(node) ? node["properties"] : void 0;
   return props !== null && typeof props === "object" && !Array.isArray(props) ? Object.keys(props) : [];
 }
-function closest(word, candidates) {
+function closest(word, candidates2) {
   let best;
-  for (const name of candidates) {
+  for (const name of candidates2) {
     const d = distance(word.toLowerCase(), name.toLowerCase());
     if (!best || d < best.d) best = { name, d };
   }
@@ -74750,11 +74817,11 @@ var Drafter = class {
   string(schema, hint2, scope, key) {
     const pattern = typeof schema.pattern === "string" ? schema.pattern : void 0;
     const matches = (s) => pattern === void 0 || new RegExp(pattern, "u").test(s);
-    const candidates = [
+    const candidates2 = [
       typeof hint2.template === "string" ? this.interpolate(hint2.template, scope) : void 0,
       this.fromHint(hint2, scope, (v) => typeof v === "string" ? v : v === void 0 ? void 0 : JSON.stringify(v))
     ];
-    for (const c of candidates) {
+    for (const c of candidates2) {
       if (c !== void 0 && c.trim() !== "") {
         const fitted = fitLength(c, schema, this.vocab);
         if (matches(fitted)) return fitted;
@@ -77020,14 +77087,14 @@ function renderDossierMarkdown(json) {
 var FORMAT_VERSION = 1;
 var GENESIS = "0".repeat(64);
 var hashOf = (entry) => sha256Hex(canonicalJson(entry));
-function appendEvents(head, events, time) {
+function appendEvents(head, events, time2) {
   const out = [];
   let prev = head;
   for (const event of events) {
     const body = {
       formatVersion: FORMAT_VERSION,
       seq: prev ? prev.seq + 1 : 0,
-      time,
+      time: time2,
       type: event.type,
       phase: event.phase,
       data: event.data,
@@ -77273,8 +77340,8 @@ function apply(state, e) {
   }
 }
 function activeWaiver(state, phase, now) {
-  const candidates = state.waivers.filter((w) => w.phase === phase && (w.expiresAt === null || Date.parse(w.expiresAt) > now.getTime()));
-  return candidates.at(-1) ?? null;
+  const candidates2 = state.waivers.filter((w) => w.phase === phase && (w.expiresAt === null || Date.parse(w.expiresAt) > now.getTime()));
+  return candidates2.at(-1) ?? null;
 }
 
 // src/core/dossier.ts
@@ -77404,9 +77471,9 @@ function compare(value, operator, threshold) {
   }
 }
 var formatNumber = (n) => String(Number(n.toFixed(4)));
-function capped(items, cap = VIOLATION_CAP) {
-  if (items.length <= cap) return [...items];
-  return [...items.slice(0, cap), `\u2026 and ${items.length - cap} more`];
+function capped(items, cap2 = VIOLATION_CAP) {
+  if (items.length <= cap2) return [...items];
+  return [...items.slice(0, cap2), `\u2026 and ${items.length - cap2} more`];
 }
 function locate(root, path4) {
   let current = [{ at: "", value: root }];
@@ -77785,8 +77852,8 @@ function scaffoldOf(produced) {
   for (const [name, artifact] of Object.entries(produced)) {
     const files = artifact?.files;
     if (!Array.isArray(files)) continue;
-    const candidates = files.filter((f) => typeof f.path === "string" && typeof f.content === "string").map((f) => ({ path: f.path, content: f.content }));
-    const confined = confineScaffold(candidates);
+    const candidates2 = files.filter((f) => typeof f.path === "string" && typeof f.content === "string").map((f) => ({ path: f.path, content: f.content }));
+    const confined = confineScaffold(candidates2);
     accepted.push(...confined.accepted);
     rejected.push(...confined.rejected.map((r) => ({ artifact: name, ...r })));
   }
@@ -78214,11 +78281,11 @@ var RunSession = class _RunSession {
     return { type: "lease.acquired", phase: null, data: { scope: lease.scope, owner, epoch: lease.epoch, expiresAt: new Date(now + LEASE_TTL_MS).toISOString(), renewal: true } };
   }
   async commitOnce(events, writes) {
-    const time = this.deps.clock.now().toISOString();
+    const time2 = this.deps.clock.now().toISOString();
     const scrubbed = writes.map((w) => w.content === null ? w : { path: w.path, content: this.deps.scrub(w.content) });
     const clean2 = events.map((e) => ({ ...e, data: JSON.parse(this.deps.scrub(JSON.stringify(e.data))) }));
     for (let attempt2 = 0; ; attempt2 += 1) {
-      const added = appendEvents(this.entries.at(-1) ?? null, clean2, time);
+      const added = appendEvents(this.entries.at(-1) ?? null, clean2, time2);
       const entries2 = [...this.entries, ...added];
       const ledgerText = this.ledgerText + serialiseEntries(added);
       const state = replay(entries2);
@@ -78365,11 +78432,13 @@ async function runIdea(input2) {
     const outcomes = /* @__PURE__ */ new Map();
     const running = /* @__PURE__ */ new Map();
     for (; ; ) {
+      let settled = false;
       for (const phase of ready(bundle.phases, outcomes, new Set(running.keys()))) {
         if (scope.kind === "release" || scope.kind === "phase" && phase.id !== scope.phase) {
           const status = session.state.phases[phase.id]?.status;
           if (status === "passed" || status === "waived") outcomes.set(phase.id, status);
           else outcomes.set(phase.id, "blocked");
+          settled = true;
           continue;
         }
         if (input2.stopSignal.aborted) break;
@@ -78378,7 +78447,10 @@ async function runIdea(input2) {
           running.delete(phase.id);
         }));
       }
-      if (running.size === 0) break;
+      if (running.size === 0) {
+        if (settled) continue;
+        break;
+      }
       await Promise.race(running.values());
       const renewal = session.leaseRenewal(owner);
       if (renewal) await session.record([renewal]);
@@ -78624,26 +78696,232 @@ async function phaseCommand(options, signal) {
   }
 }
 
-// action/src/main.ts
-var SECRET_INPUTS = ["INPUT_GITHUB-TOKEN", "INPUT_PR-TOKEN", "INPUT_ANTHROPIC-API-KEY"];
-function notImplemented(command) {
-  const what = {
-    review: "recording waivers, guidance and answers from gate PR reviews and comments",
-    tick: "scheduled reconciliation (timers, expired waivers, missed reviews, stalled runs, deleted ideas)",
-    release: "committing the release dossier from the Action"
-  };
-  throw new IdeaMineError(ErrorCode.internal, `command ${command} is not implemented yet in this version: ${what[command] ?? command} is missing`, {
-    details: ["Run `ideamine run ideas/<slug>.yaml` locally for the whole pipeline, or use commands dispatch and phase."]
+// action/src/commands/release.ts
+import { readFileSync as readFileSync3 } from "node:fs";
+import { readFile as readFile6 } from "node:fs/promises";
+import { join as join9 } from "node:path";
+var releaseBranch = (slug) => `ideamine-release/${slug}`;
+async function complete(options, store, idea, signal, secrets2) {
+  const packageRoot = findPackageRoot();
+  const pkg = JSON.parse(readFileSync3(join9(packageRoot, "package.json"), "utf8"));
+  const bundle = await loadBundle({ packageRoot, repoRoot: options.workspace });
+  const { spec, modelId } = modelSpec(options);
+  const model = await createModel(spec, { ...options.anthropicKey ? { ANTHROPIC_API_KEY: options.anthropicKey } : {}, ...options.env["ANTHROPIC_BASE_URL"] ? { ANTHROPIC_BASE_URL: options.env["ANTHROPIC_BASE_URL"] } : {} }, {
+    ...modelId ? { modelId } : {},
+    readFile: (p) => readFile6(p, "utf8")
+  });
+  return runIdea({
+    idea,
+    bundle,
+    model,
+    store,
+    clock: systemClock,
+    telemetry: noopTelemetry,
+    scrub: (text) => scrub(text, secrets2),
+    ...options.budgetUsd === null ? {} : { budgetUsd: options.budgetUsd },
+    concurrency: 4,
+    fresh: false,
+    log: (line) => info(line),
+    stopSignal: signal,
+    packageVersion: pkg.version,
+    publish: false,
+    scope: { kind: "release" }
   });
 }
+async function finish(status, runId, notes, requests) {
+  for (const note of notes) info(note);
+  await summary.addHeading(`IdeaMine release: ${status}`, 3).addList([...notes]).addRaw(`GitHub API requests: ${requests}
+`).write();
+  return { status, runId, failure: null };
+}
+async function releaseCommand(options, signal) {
+  const file = findIdeaFile(options.workspace, options.slug);
+  if (file === null) return finish("nothing-due", "", [`ideas/${options.slug}.yaml (or .yml, .md) is not in this checkout: nothing to release.`], 0);
+  const idea = await loadIdeaFile(options.workspace, file);
+  const secrets2 = [...secretsFromEnv(options.env), ...[options.githubToken, options.prToken, options.anthropicKey].filter((s) => s !== null)];
+  const store = withRemote(await createGitStore({ repoDir: options.workspace }), { repoDir: options.workspace });
+  try {
+    await store.pull(idea.slug);
+    const outcome = await complete(options, store, idea, signal, secrets2);
+    if (outcome.status !== "completed") {
+      const open3 = Object.entries(outcome.state.phases).filter(([, p]) => p.status !== "passed" && p.status !== "waived").map(([id]) => id);
+      return finish("nothing-due", outcome.runId, [`Run ${outcome.runId} is not ready to release: ${open3.join(", ")} not passed or waived yet.`], 0);
+    }
+    const dir = `${runDir(outcome.runId)}/dossier`;
+    const stored = await store.read(idea.slug, [`${dir}/RELEASE_DOSSIER.md`, `${dir}/release-dossier.json`]);
+    const md = stored.get(`${dir}/RELEASE_DOSSIER.md`);
+    const json = stored.get(`${dir}/release-dossier.json`);
+    if (md === void 0 || md === null || json === void 0 || json === null) {
+      return finish("nothing-due", outcome.runId, [`Run ${outcome.runId} is complete but its dossier is missing from ${dir} on ideamine/${idea.slug}.`], 0);
+    }
+    const paths = dossierPaths(idea.slug);
+    const files = [{ path: paths.md, content: scrub(md, secrets2) }, { path: paths.json, content: scrub(json, secrets2) }];
+    const message = `ideamine: release dossier for ${idea.slug}
+
+IdeaMine-Run: ${outcome.runId}`;
+    const forge = forgeFor(options, options.prToken ?? options.githubToken);
+    const defaultBranch = (await forge.repoInfo()).defaultBranch;
+    const notes = [];
+    let result = await forge.commitFiles({ branch: defaultBranch, files, message });
+    let branch = defaultBranch;
+    if (result.kind === "refused") {
+      notes.push(`${defaultBranch} refused the dossier commit (${result.reason}: ${result.message}).`);
+      branch = releaseBranch(idea.slug);
+      result = await forge.commitFiles({ branch, files, message });
+      if (result.kind === "refused") {
+        return { status: "failed", runId: outcome.runId, failure: `Cannot commit the release dossier to ${defaultBranch} or ${branch}: ${result.reason}: ${result.message}` };
+      }
+      notes.push(`Committed the dossier to branch ${branch} instead: open a pull request from it into ${defaultBranch}.`);
+    }
+    notes.push(result.kind === "unchanged" ? `The dossier on ${branch} is already up to date (${result.commit}).` : `Committed ${paths.md} and ${paths.json} to ${branch} (${result.commit}).`);
+    return finish("done", outcome.runId, notes, forge.stats.requests);
+  } finally {
+    await store.close();
+  }
+}
+
+// action/src/commands/review.ts
+import { readFile as readFile7 } from "node:fs/promises";
+var WAIVER_DAYS = 30;
+var DAY_MS = 864e5;
+var REASON_TEXT = {
+  "stale-sha": "the review is on an older commit than the PR head; review the latest report again",
+  "stale-comment": "the comment predates the latest gate report; comment again",
+  permission: "the reviewer has no write, maintain or admin permission on this repository",
+  bot: "input from bots does not count",
+  fork: "input on a pull request from a fork does not count",
+  "self-waiver": "the idea author may not waive their own gate (set `allow-self-waiver: true` to allow it)",
+  empty: "a waiver or guidance needs a justification text"
+};
+var refusalTag = (id) => `<!-- ideamine:refused ${id} -->`;
+async function prNumberFromEvent(options) {
+  if (!options.eventPath) throw badInput("GITHUB_EVENT_PATH is not set: review runs on pull_request_review or issue_comment events");
+  const payload = JSON.parse(await readFile7(options.eventPath, "utf8"));
+  const n = payload.pull_request?.number ?? (payload.issue?.pull_request ? payload.issue.number : void 0);
+  if (typeof n !== "number") throw badInput(`${options.eventPath}: the event has no pull_request.number (or issue.number of a PR)`, ["Run review on pull_request_review or issue_comment events of gate pull requests."]);
+  return n;
+}
+var ideaAuthorOf = (session) => {
+  const data = session.ledger[0]?.data;
+  const author = data?.["ideaAuthor"] ?? data?.["author"];
+  return typeof author === "string" && author !== "" ? author : null;
+};
+async function reviewPr(options, forge, store, prNumber) {
+  const snapshot = await forge.readHumanInput(prNumber);
+  const marker = snapshot.pr.marker;
+  if (!snapshot.pr.ours || marker === null || snapshot.pr.state !== "open") {
+    return { status: "nothing-due", runId: "", notes: [`Pull request #${prNumber} is not an open IdeaMine gate pull request.`] };
+  }
+  await store.pull(marker.slug);
+  const session = await RunSession.open({ store, clock: systemClock, scrub: (t) => t }, marker.slug, marker.runId);
+  if (!session) return { status: "nothing-due", runId: marker.runId, notes: [`Run ${marker.runId} has no ledger on ideamine/${marker.slug}.`] };
+  const decision = evaluateReviews({
+    reviews: snapshot.reviews,
+    comments: snapshot.comments,
+    headSha: snapshot.pr.headSha,
+    permissions: snapshot.permissions,
+    prFromFork: snapshot.pr.fromFork,
+    ideaAuthor: ideaAuthorOf(session),
+    allowSelfWaiver: options.allowSelfWaiver,
+    botLogins: [forge.identity, ACTIONS_BOT],
+    headCommittedAt: snapshot.headCommittedAt
+  });
+  const notes = [];
+  const posted = new Set(snapshot.comments.map((c) => c.body ?? ""));
+  for (const r of decision.refused) {
+    const tag = refusalTag(r.id);
+    if ([...posted].some((b) => b.includes(tag))) continue;
+    await forge.comment(prNumber, `${tag}
+@${r.login}: your input does not count for this gate: ${REASON_TEXT[r.reason]}.`);
+    notes.push(`Refused input ${r.id} by ${r.login}: ${r.reason}.`);
+  }
+  const source = decision.source;
+  const phase = session.state.phases[marker.phase];
+  const seen = session.ledger.some((e) => (e.type === "waiver.granted" || e.type === "run.resumed") && e.data["reviewId"] === source?.id);
+  if (decision.decision === "none" || !source || phase?.status !== "blocked" || seen) {
+    return { status: "nothing-due", runId: marker.runId, notes: [...notes, `No new counting decision for ${marker.phase} of ${marker.runId}.`] };
+  }
+  const now = systemClock.now();
+  if (decision.decision === "waiver") {
+    await session.record([{
+      type: "waiver.granted",
+      phase: marker.phase,
+      data: {
+        phase: marker.phase,
+        by: source.login,
+        justification: source.text,
+        control: null,
+        expiresAt: new Date(now.getTime() + WAIVER_DAYS * DAY_MS).toISOString(),
+        source: "review",
+        reason: phase.blockedReason ?? "gate",
+        reviewId: source.id,
+        sha: source.sha,
+        login: source.login
+      }
+    }]);
+    notes.push(`Recorded ${source.login}'s waiver of ${marker.phase} (${source.kind} ${source.id}).`);
+  } else {
+    await session.record([{ type: "run.resumed", phase: marker.phase, data: { phase: marker.phase, guidance: source.text, reviewId: source.id, login: source.login } }]);
+    notes.push(`Recorded ${source.login}'s guidance for ${marker.phase} (${source.kind} ${source.id}).`);
+  }
+  const branch = (await forge.repoInfo()).defaultBranch;
+  await forge.dispatchRun(RUN_WORKFLOW, branch, { slug: marker.slug });
+  notes.push(`Started ${RUN_WORKFLOW} on ${branch} for ${marker.slug} to resume the run.`);
+  return { status: "done", runId: marker.runId, notes };
+}
+async function reviewCommand(options) {
+  const prNumber = await prNumberFromEvent(options);
+  const forge = forgeFor(options, options.prToken ?? options.githubToken);
+  const store = withRemote(await createGitStore({ repoDir: options.workspace }), { repoDir: options.workspace });
+  try {
+    const outcome = await reviewPr(options, forge, store, prNumber);
+    for (const note of outcome.notes) info(note);
+    await summary.addHeading(`IdeaMine review of #${prNumber}: ${outcome.status}`, 3).addList([...outcome.notes]).addRaw(`GitHub API requests: ${forge.stats.requests}
+`).write();
+    return { status: outcome.status, runId: outcome.runId, failure: null };
+  } finally {
+    await store.close();
+  }
+}
+
+// action/src/commands/tick.ts
+async function tickCommand(options) {
+  const forge = forgeFor(options, options.prToken ?? options.githubToken);
+  const store = withRemote(await createGitStore({ repoDir: options.workspace }), { repoDir: options.workspace });
+  const notes = [];
+  let acted = 0;
+  try {
+    const open3 = await forge.listGatePrs();
+    for (const pr of open3) {
+      const outcome = await reviewPr(options, forge, store, pr.number);
+      if (outcome.status === "done") acted += 1;
+      notes.push(...outcome.notes.map((n) => `#${pr.number}: ${n}`));
+    }
+    if (open3.length === 0) notes.push("No open gate pull requests.");
+  } finally {
+    await store.close();
+  }
+  for (const note of notes) info(note);
+  const status = acted > 0 ? "done" : "nothing-due";
+  await summary.addHeading(`IdeaMine tick: ${status}`, 3).addList(notes).addRaw("Reconciled: missed gate PR reviews. Not reconciled by tick yet: timers, expired waivers, stalled runs, deleted ideas.\n").addRaw(`GitHub API requests: ${forge.stats.requests}
+`).write();
+  return { status, runId: "", failure: null };
+}
+
+// action/src/main.ts
+var SECRET_INPUTS = ["INPUT_GITHUB-TOKEN", "INPUT_PR-TOKEN", "INPUT_ANTHROPIC-API-KEY"];
 async function run(options, signal) {
   switch (options.command) {
     case "phase":
       return phaseCommand(options, signal);
     case "dispatch":
       return dispatchCommand(options);
-    default:
-      return notImplemented(options.command);
+    case "review":
+      return reviewCommand(options);
+    case "release":
+      return releaseCommand(options, signal);
+    case "tick":
+      return tickCommand(options);
   }
 }
 async function main() {

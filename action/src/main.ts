@@ -1,28 +1,22 @@
 // The Action's entry (bundled to action/dist/index.js): reads inputs, runs one command, sets outputs or fails the job.
 import * as core from '@actions/core';
-import { ErrorCode, IdeaMineError, toIdeaMineError } from '../../src/core/errors.js';
+import { toIdeaMineError } from '../../src/core/errors.js';
 import { dispatchCommand, type CommandResult } from './commands/dispatch.js';
 import { phaseCommand } from './commands/phase.js';
-import { readOptions, type ActionCommand, type ActionOptions } from './options.js';
+import { releaseCommand } from './commands/release.js';
+import { reviewCommand } from './commands/review.js';
+import { tickCommand } from './commands/tick.js';
+import { readOptions, type ActionOptions } from './options.js';
 
 const SECRET_INPUTS = ['INPUT_GITHUB-TOKEN', 'INPUT_PR-TOKEN', 'INPUT_ANTHROPIC-API-KEY'];
-
-function notImplemented(command: ActionCommand): never {
-  const what: Record<string, string> = {
-    review: 'recording waivers, guidance and answers from gate PR reviews and comments',
-    tick: 'scheduled reconciliation (timers, expired waivers, missed reviews, stalled runs, deleted ideas)',
-    release: 'committing the release dossier from the Action',
-  };
-  throw new IdeaMineError(ErrorCode.internal, `command ${command} is not implemented yet in this version: ${what[command] ?? command} is missing`, {
-    details: ['Run `ideamine run ideas/<slug>.yaml` locally for the whole pipeline, or use commands dispatch and phase.'],
-  });
-}
 
 async function run(options: ActionOptions, signal: AbortSignal): Promise<CommandResult> {
   switch (options.command) {
     case 'phase': return phaseCommand(options, signal);
     case 'dispatch': return dispatchCommand(options);
-    default: return notImplemented(options.command);
+    case 'review': return reviewCommand(options);
+    case 'release': return releaseCommand(options, signal);
+    case 'tick': return tickCommand(options);
   }
 }
 

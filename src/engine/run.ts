@@ -108,11 +108,14 @@ export async function runIdea(input: RunInput): Promise<RunOutcome> {
     const outcomes = new Map<string, PhaseOutcome>();
     const running = new Map<string, Promise<void>>();
     for (;;) {
+      // Phases outside this scope are not run: their recorded status stands, which may make later phases ready.
+      let settled = false;
       for (const phase of ready(bundle.phases, outcomes, new Set(running.keys()))) {
         if (scope.kind === 'release' || (scope.kind === 'phase' && phase.id !== scope.phase)) {
           const status = session.state.phases[phase.id]?.status;
           if (status === 'passed' || status === 'waived') outcomes.set(phase.id, status);
           else outcomes.set(phase.id, 'blocked');
+          settled = true;
           continue;
         }
         if (input.stopSignal.aborted) break;
@@ -121,7 +124,10 @@ export async function runIdea(input: RunInput): Promise<RunOutcome> {
           running.delete(phase.id);
         }));
       }
-      if (running.size === 0) break;
+      if (running.size === 0) {
+        if (settled) continue;
+        break;
+      }
       await Promise.race(running.values());
       const renewal = session.leaseRenewal(owner);
       if (renewal) await session.record([renewal]);
