@@ -1,99 +1,32 @@
 // The bundled Action run as the runner runs it: review turns gate PR reviews into ledger decisions; release commits the dossier.
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMarker } from '../src/core/gate-pr.js';
-import { makeRepo, runGitSync, testGitEnv, type TempRepo } from './support/git-repo.js';
-import { startGitHubStandIn, type GitHubStandIn } from './support/github-standin.js';
+import type { GitHubStandIn } from './support/github-standin.js';
+import { startActionHarness, type ActionHarness, type ActionRun } from './support/action-harness.js';
 
-const ROOT = join(import.meta.dirname, '..');
-const TOKEN = 'ghs-actions-token-1234';
 const BLOCKING = 'plant-watering-reminder';
-const example = (file: string): string => readFileSync(join(ROOT, 'ideas', file), 'utf8');
 
-interface BuildModule { buildEntry: (entry: { name: string; source: string; outfile: string }, outfile?: string) => Promise<string> }
-interface ActionRun { code: number | null; stdout: string; stderr: string; outputs: Record<string, string>; summary: string }
-
+let h: ActionHarness;
 let dir = '';
-let bundle = '';
-let repo: TempRepo;
 let standIn: GitHubStandIn;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ideamine-action-review-'));
-  // The bundle finds its package root (phases/, schemas/) upwards from itself, as in a checked-out action.
-  const pkg = join(dir, 'pkg');
-  mkdirSync(join(pkg, 'action', 'dist'), { recursive: true });
-  writeFileSync(join(pkg, 'package.json'), readFileSync(join(ROOT, 'package.json')));
-  symlinkSync(join(ROOT, 'phases'), join(pkg, 'phases'));
-  symlinkSync(join(ROOT, 'schemas'), join(pkg, 'schemas'));
-  const build = (await import(pathToFileURL(join(ROOT, 'scripts', 'build.mjs')).href)) as BuildModule;
-  bundle = await build.buildEntry({ name: 'action', source: 'action/src/main.ts', outfile: '' }, join(pkg, 'action', 'dist', 'index.mjs'));
-  repo = makeRepo({ remote: true });
-  repo.write(`ideas/${BLOCKING}.yaml`, example(`${BLOCKING}.yaml`));
-  repo.git('add', 'ideas');
-  repo.git('commit', '-q', '-m', 'one idea');
-  repo.git('push', '-q', 'origin', 'main');
-  standIn = await startGitHubStandIn({
-    tokens: { [TOKEN]: { login: 'github-actions[bot]', actions: true, permissions: { contents: 'write', 'pull-requests': 'write', issues: 'write', actions: 'write' } } },
-    workflows: ['ideamine-run.yml'],
-  });
+  h = await startActionHarness({ label: 'action-review', ideas: [BLOCKING] });
+  ({ dir, standIn } = h);
 });
 
-afterAll(async () => {
-  await standIn.close();
-  standIn.assertNoUnexpected();
-  repo.cleanup();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => h.close());
 
-/** GITHUB_OUTPUT lines: `name<<DELIMITER`, the value, `DELIMITER`. */
-function parseOutputs(text: string): Record<string, string> {
-  const outputs: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i += 1) {
-    const match = /^([^<]+)<<(.+)$/.exec(lines[i] ?? '');
-    if (!match?.[1] || !match[2]) continue;
-    const end = lines.indexOf(match[2], i + 1);
-    outputs[match[1]] = lines.slice(i + 1, end).join('\n');
-    i = end;
-  }
-  return outputs;
-}
-
-let runs = 0;
-/** Asynchronous on purpose: the stand-in answers from this process's event loop. */
-async function runAction(inputs: Record<string, string>, extra: Record<string, string> = {}): Promise<ActionRun> {
-  runs += 1;
-  const output = join(dir, `output-${runs}`);
-  const summary = join(dir, `summary-${runs}`);
-  writeFileSync(output, '');
-  writeFileSync(summary, '');
-  const base = Object.fromEntries(Object.entries(testGitEnv()).filter(([k]) => !k.startsWith('INPUT_') && !k.startsWith('GITHUB_')));
-  const env: NodeJS.ProcessEnv = {
-    ...base, ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
-    'INPUT_GITHUB-TOKEN': TOKEN, INPUT_MODEL: 'offline', GITHUB_WORKSPACE: repo.dir, GITHUB_REPOSITORY: 'acme/widgets',
-    GITHUB_API_URL: standIn.url, GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary, GITHUB_RUN_ID: '77', ...extra,
-  };
-  const child = spawn(process.execPath, [bundle], { env, cwd: repo.dir });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); });
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  return { code, stdout, stderr, outputs: parseOutputs(readFileSync(output, 'utf8')), summary: readFileSync(summary, 'utf8') };
-}
-
-const remoteGit = (...args: string[]): string => runGitSync(repo.remote?.dir ?? '', args);
+const runAction = (inputs: Record<string, string>, extra: Record<string, string> = {}): Promise<ActionRun> => h.runAction(inputs, extra);
+const remoteGit = (...args: string[]): string => h.remoteGit(...args);
 const ledger = (slug: string, runId: string): { type: string; phase: string | null; data: Record<string, unknown> }[] =>
   remoteGit('show', `ideamine/${slug}:.ideamine/runs/${runId}/ledger.jsonl`).split('\n').filter(Boolean)
     .map((line) => JSON.parse(line) as { type: string; phase: string | null; data: Record<string, unknown> });
 
 function reviewEvent(prNumber: number): Record<string, string> {
-  const event = join(dir, `review-${prNumber}-${runs}.json`);
+  const event = join(dir, `review-${prNumber}-${h.runs()}.json`);
   writeFileSync(event, JSON.stringify({ action: 'submitted', pull_request: { number: prNumber } }));
   return { GITHUB_EVENT_NAME: 'pull_request_review', GITHUB_EVENT_PATH: event };
 }

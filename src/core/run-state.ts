@@ -1,5 +1,6 @@
 // run.json: the state derived from the ledger by a pure fold; rebuilt whenever in doubt.
 import type { Json } from './canonical.js';
+import type { GateResult } from './gate-types.js';
 import { FORMAT_VERSION, type LedgerEntry } from './ledger.js';
 
 export type PhaseStatus = 'pending' | 'running' | 'passed' | 'blocked' | 'waived';
@@ -239,4 +240,15 @@ function apply(state: RunState, e: LedgerEntry): void {
 export function activeWaiver(state: RunState, phase: string, now: Date): WaiverRecord | null {
   const candidates = state.waivers.filter((w) => w.phase === phase && (w.expiresAt === null || Date.parse(w.expiresAt) > now.getTime()));
   return candidates.at(-1) ?? null;
+}
+
+/** The gate result recorded for a phase (for one attempt, or the latest), read back from the ledger. */
+export function recordedGateOf(entries: readonly LedgerEntry[], phase: string, attempt?: number): GateResult | null {
+  for (let i = entries.length - 1; i >= 0; i -= 1) {
+    const entry = entries[i];
+    if (entry?.type === 'gate.evaluated' && entry.phase === phase && (attempt === undefined || entry.data['attempt'] === attempt)) {
+      return entry.data['result'] as unknown as GateResult;
+    }
+  }
+  return null;
 }

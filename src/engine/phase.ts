@@ -1,8 +1,8 @@
 // One phase: Plan → Dispatch → Guard → Heal → Clarify → Handoff, resumable from the ledger.
-import { hashJson, type Json } from '../core/canonical.js';
+import { type Json } from '../core/canonical.js';
 import { evaluateGate, feedbackFor } from '../core/gate.js';
 import type { GateResult, Judgement } from '../core/gate-types.js';
-import { activeWaiver } from '../core/run-state.js';
+import { activeWaiver, recordedGateOf } from '../core/run-state.js';
 import type { PhaseConfig } from '../core/phase-config.js';
 import { assembleArtifacts, planJudgeTasks, planTasks } from '../core/planner.js';
 import { validateAgainst } from '../core/validate.js';
@@ -13,14 +13,8 @@ import { BudgetExhausted, executeTask, pool } from './tasks.js';
 export type PhaseOutcome = 'passed' | 'waived' | 'blocked';
 
 /** The gate result recorded for an attempt of a phase, read back from the ledger. */
-export function recordedGate(ctx: EngineContext, phase: string, attempt: number): GateResult | null {
-  for (const entry of [...ctx.session.ledger].reverse()) {
-    if (entry.type === 'gate.evaluated' && entry.phase === phase && entry.data['attempt'] === attempt) {
-      return entry.data['result'] as unknown as GateResult;
-    }
-  }
-  return null;
-}
+export const recordedGate = (ctx: EngineContext, phase: string, attempt: number): GateResult | null =>
+  recordedGateOf(ctx.session.ledger, phase, attempt);
 
 /** Human guidance recorded for the phase (from reviews), oldest first. */
 function guidanceFor(ctx: EngineContext, phase: string): string[] {
@@ -126,9 +120,6 @@ async function attemptOnce(ctx: EngineContext, phase: PhaseConfig, attempt: numb
   Object.assign(ctx.artifacts, produced);
   return result;
 }
-
-/** Hash of a phase's artifacts, for logs and tests. */
-export const artifactsHash = (artifacts: Record<string, Json>): string => hashJson(artifacts);
 
 /** True when every failing metric reads only the idea file: a retry would pay for the same failure. */
 function onlyIdeaMetricsFailed(phase: PhaseConfig, result: GateResult): boolean {

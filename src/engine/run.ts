@@ -18,6 +18,7 @@ import { recordedGate, runPhase, type PhaseOutcome } from './phase.js';
 import type { GateResult } from '../core/gate-types.js';
 import { RunSession, type SessionDeps } from './session.js';
 import type { LoadedIdea } from '../core/idea.js';
+import type { LedgerEntry } from '../core/ledger.js';
 
 export interface RunInput {
   readonly idea: LoadedIdea;
@@ -47,6 +48,8 @@ export interface RunOutcome {
   /** waiting: nothing was due for this scope (needs not met yet); phase-done: the scoped phase passed or was waived. */
   readonly status: 'completed' | 'blocked' | 'waiting' | 'phase-done';
   readonly state: RunState;
+  /** The run's ledger as it stands at the end of this invocation. */
+  readonly ledger: readonly LedgerEntry[];
   readonly blocked: readonly { phase: string; title: string; reason: string; summary: string; attempts: number; maxAttempts: number; gate: GateResult | null }[];
   readonly dossier: DossierOutcome | null;
 }
@@ -81,14 +84,17 @@ export async function runIdea(input: RunInput): Promise<RunOutcome> {
     input.log(`Started run ${runId} (${model.provenance} model ${model.id}) on branch ${stateBranch(slug)}`);
     await supersedeOthers(deps, slug, runId, input.log);
   }
+  const live: RunSession = session;
+  const outcome = (status: RunOutcome['status'], blocked: RunOutcome['blocked'], dossier: DossierOutcome | null): RunOutcome =>
+    ({ runId, slug, status, state: live.state, ledger: live.ledger, blocked, dossier });
   if (session.state.status === 'completed') {
     const dossier = input.publish ? await republish(input.store, session, input.log) : null;
-    return { runId, slug, status: 'completed', state: session.state, blocked: [], dossier };
+    return outcome('completed', [], dossier);
   }
   const scope = input.scope ?? { kind: 'all' };
   const leaseScope = scope.kind === 'phase' ? `phase:${scope.phase}` : 'run';
   const due = dueNow(bundle.phases, session.state, scope);
-  if (due !== null) return { runId, slug, status: due, state: session.state, blocked: blockedOf(bundle.phases, session.state, null), dossier: null };
+  if (due !== null) return outcome(due, blockedOf(bundle.phases, session.state, null), null);
   const decision = decideLease(session.state.leases, leaseScope, owner, clock.now(), holderAlive);
   if (decision.action === 'refuse') throw new IdeaMineError(ErrorCode.leaseHeld, `${runId}: ${decision.message}`);
   session.claim = { scope: leaseScope, epoch: decision.epoch };
@@ -136,16 +142,16 @@ export async function runIdea(input: RunInput): Promise<RunOutcome> {
     const state = session.state;
     const blocked = blockedOf(bundle.phases, state, ctx);
     if (blocked.length > 0 && (scope.kind !== 'phase' || blocked.some((b) => b.phase === scope.phase))) {
-      return { runId, slug, status: 'blocked', state, blocked, dossier: null };
+      return outcome('blocked', blocked, null);
     }
-    if (scope.kind === 'phase') return { runId, slug, status: 'phase-done', state, blocked, dossier: null };
+    if (scope.kind === 'phase') return outcome('phase-done', blocked, null);
     if (!bundle.phases.every((p) => ['passed', 'waived'].includes(state.phases[p.id]?.status ?? ''))) {
-      return { runId, slug, status: 'waiting', state, blocked, dossier: null };
+      return outcome('waiting', blocked, null);
     }
     const dossier = await completeRun(ctx, input.packageVersion, input.publish);
     await session.record([{ type: 'lease.released', phase: null, data: { scope: leaseScope, owner, epoch: decision.epoch } }]);
     released = true;
-    return { runId, slug, status: 'completed', state: session.state, blocked: [], dossier };
+    return outcome('completed', [], dossier);
   } finally {
     if (!released) await session.record([{ type: 'lease.released', phase: null, data: { scope: leaseScope, owner, epoch: decision.epoch } }]).catch(() => undefined);
   }

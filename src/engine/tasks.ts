@@ -95,8 +95,8 @@ export async function executeTask(ctx: EngineContext, phase: PhaseConfig, task: 
       ],
       [{ path: casPath(task.key), content: prettyJson(entry) }],
     );
-    // Key order as stored (sorted): downstream prompts render artifacts in insertion order, so a resumed run,
-    // which reads them back from the state branch, must see the very same text, hence the same task keys.
+    // Key order as stored (sorted): a resumed run reads outputs back from the store, so the live run must hold
+    // the same object for its artifacts' Markdown and JSON to come out identical either way.
     return JSON.parse(canonicalJson(result.output)) as Json;
   } catch (error) {
     if (error instanceof ModelCallError) {

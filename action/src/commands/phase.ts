@@ -1,25 +1,20 @@
 // `command: phase`: reconciles one phase of one idea's run on the pushed state branch; a failed gate opens a PR.
-import { existsSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as core from '@actions/core';
-import { systemClock } from '../../../src/adapters/clock/system.js';
-import { createModel } from '../../../src/adapters/model/index.js';
 import { createGitStore } from '../../../src/adapters/store/git.js';
-import { withRemote, type RemoteStore } from '../../../src/adapters/store/remote.js';
-import { secretsFromEnv } from '../../../src/cli/runtime.js';
+import { withRemote } from '../../../src/adapters/store/remote.js';
 import { gateFileMarkdown, gateFilePath, gatePrBody, gateTitle, type GatePrContent } from '../../../src/core/gate-pr.js';
 import type { GateResult } from '../../../src/core/gate-types.js';
 import type { LoadedIdea } from '../../../src/core/idea.js';
-import { runDir } from '../../../src/core/run-id.js';
-import { scrub } from '../../../src/core/scrub.js';
-import { findPackageRoot, loadBundle, loadIdeaFile } from '../../../src/engine/bundle.js';
-import { runIdea, type RunOutcome } from '../../../src/engine/run.js';
+import { recordedGateOf } from '../../../src/core/run-state.js';
+import { loadIdeaFile } from '../../../src/engine/bundle.js';
+import { type RunOutcome } from '../../../src/engine/run.js';
 import type { Forge } from '../../../src/ports/forge.js';
-import { noopTelemetry } from '../../../src/ports/telemetry.js';
-import { modelSpec, type ActionOptions } from '../options.js';
+import { type ActionOptions } from '../options.js';
 import { writePhaseSummary } from '../summary.js';
 import { forgeFor, type CommandResult } from './dispatch.js';
+import { runScoped } from './engine-run.js';
 
 const IDEA_EXTENSIONS = ['yaml', 'yml', 'md'] as const;
 
@@ -27,36 +22,6 @@ const IDEA_EXTENSIONS = ['yaml', 'yml', 'md'] as const;
 export function findIdeaFile(workspace: string, slug: string): string | null {
   for (const ext of IDEA_EXTENSIONS) if (existsSync(join(workspace, 'ideas', `${slug}.${ext}`))) return `ideas/${slug}.${ext}`;
   return null;
-}
-
-/** The latest gate evaluation of a phase, read from the run's ledger on the state branch. */
-async function lastGate(store: RemoteStore, slug: string, runId: string, phase: string): Promise<GateResult | null> {
-  const path = `${runDir(runId)}/ledger.jsonl`;
-  const text = (await store.read(slug, [path])).get(path) ?? '';
-  let gate: GateResult | null = null;
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    const entry = JSON.parse(line) as { type?: string; phase?: string | null; data?: { result?: unknown } };
-    if (entry.type === 'gate.evaluated' && entry.phase === phase && entry.data?.result) gate = entry.data.result as GateResult;
-  }
-  return gate;
-}
-
-async function execute(options: ActionOptions, store: RemoteStore, idea: LoadedIdea, signal: AbortSignal): Promise<RunOutcome> {
-  const packageRoot = findPackageRoot();
-  const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string };
-  const secrets = [...secretsFromEnv(options.env), ...[options.githubToken, options.prToken, options.anthropicKey].filter((s): s is string => s !== null)];
-  const bundle = await loadBundle({ packageRoot, repoRoot: options.workspace });
-  const { spec, modelId } = modelSpec(options);
-  const model = await createModel(spec, { ...(options.anthropicKey ? { ANTHROPIC_API_KEY: options.anthropicKey } : {}), ...(options.env['ANTHROPIC_BASE_URL'] ? { ANTHROPIC_BASE_URL: options.env['ANTHROPIC_BASE_URL'] } : {}) }, {
-    ...(modelId ? { modelId } : {}), readFile: (p) => readFile(p, 'utf8'),
-  });
-  return runIdea({
-    idea, bundle, model, store, clock: systemClock, telemetry: noopTelemetry, scrub: (text) => scrub(text, secrets),
-    ...(options.budgetUsd === null ? {} : { budgetUsd: options.budgetUsd }), concurrency: 4, fresh: false,
-    log: (line) => core.info(line), stopSignal: signal, packageVersion: pkg.version, publish: false,
-    scope: { kind: 'phase', phase: options.phase },
-  });
 }
 
 /** Opens (or updates) the gate PR for a blocked phase; returns its URL. */
@@ -96,7 +61,7 @@ export async function phaseCommand(options: ActionOptions, signal: AbortSignal):
   const store = withRemote(await createGitStore({ repoDir: options.workspace }), { repoDir: options.workspace });
   try {
     await store.pull(idea.slug);
-    const outcome = await execute(options, store, idea, signal);
+    const outcome = await runScoped(options, store, idea, signal, { kind: 'phase', phase: options.phase });
     const phaseState = outcome.state.phases[options.phase] ?? null;
     const prToken = options.prToken ?? options.githubToken;
     const forge = forgeFor(options, prToken);
@@ -121,7 +86,7 @@ export async function phaseCommand(options: ActionOptions, signal: AbortSignal):
       notes.push(`Phase ${options.phase} is not due yet: the phases it needs have not passed.`);
     } else {
       status = 'done';
-      gate = await lastGate(store, idea.slug, outcome.runId, options.phase);
+      gate = recordedGateOf(outcome.ledger, options.phase);
       notes.push(...(await closeStaleGatePrs(forge, options, outcome)));
     }
     core.info(`Run ${outcome.runId}: ${options.phase} ${phaseState?.status ?? 'pending'} → ${status}`);

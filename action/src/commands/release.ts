@@ -1,42 +1,19 @@
 // `command: release`: completes a run whose phases all passed or were waived and commits its dossier to the repository.
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import * as core from '@actions/core';
-import { systemClock } from '../../../src/adapters/clock/system.js';
-import { createModel } from '../../../src/adapters/model/index.js';
 import { createGitStore } from '../../../src/adapters/store/git.js';
-import { withRemote, type RemoteStore } from '../../../src/adapters/store/remote.js';
-import { secretsFromEnv } from '../../../src/cli/runtime.js';
-import type { LoadedIdea } from '../../../src/core/idea.js';
+import { withRemote } from '../../../src/adapters/store/remote.js';
 import { runDir } from '../../../src/core/run-id.js';
 import { scrub } from '../../../src/core/scrub.js';
-import { findPackageRoot, loadBundle, loadIdeaFile } from '../../../src/engine/bundle.js';
+import { loadIdeaFile } from '../../../src/engine/bundle.js';
 import { dossierPaths } from '../../../src/engine/complete.js';
-import { runIdea, type RunOutcome } from '../../../src/engine/run.js';
 import type { ForgeCommitResult } from '../../../src/ports/forge.js';
-import { noopTelemetry } from '../../../src/ports/telemetry.js';
-import { modelSpec, type ActionOptions } from '../options.js';
+import { type ActionOptions } from '../options.js';
 import { forgeFor, type CommandResult } from './dispatch.js';
+import { jobSecrets, runScoped } from './engine-run.js';
 import { findIdeaFile } from './phase.js';
 
 /** Where the dossier goes when the default branch refuses the commit (branch protection). */
 export const releaseBranch = (slug: string): string => `ideamine-release/${slug}`;
-
-async function complete(options: ActionOptions, store: RemoteStore, idea: LoadedIdea, signal: AbortSignal, secrets: readonly string[]): Promise<RunOutcome> {
-  const packageRoot = findPackageRoot();
-  const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string };
-  const bundle = await loadBundle({ packageRoot, repoRoot: options.workspace });
-  const { spec, modelId } = modelSpec(options);
-  const model = await createModel(spec, { ...(options.anthropicKey ? { ANTHROPIC_API_KEY: options.anthropicKey } : {}), ...(options.env['ANTHROPIC_BASE_URL'] ? { ANTHROPIC_BASE_URL: options.env['ANTHROPIC_BASE_URL'] } : {}) }, {
-    ...(modelId ? { modelId } : {}), readFile: (p) => readFile(p, 'utf8'),
-  });
-  return runIdea({
-    idea, bundle, model, store, clock: systemClock, telemetry: noopTelemetry, scrub: (text) => scrub(text, secrets),
-    ...(options.budgetUsd === null ? {} : { budgetUsd: options.budgetUsd }), concurrency: 4, fresh: false,
-    log: (line) => core.info(line), stopSignal: signal, packageVersion: pkg.version, publish: false, scope: { kind: 'release' },
-  });
-}
 
 async function finish(status: string, runId: string, notes: readonly string[], requests: number): Promise<CommandResult> {
   for (const note of notes) core.info(note);
@@ -48,11 +25,11 @@ export async function releaseCommand(options: ActionOptions, signal: AbortSignal
   const file = findIdeaFile(options.workspace, options.slug);
   if (file === null) return finish('nothing-due', '', [`ideas/${options.slug}.yaml (or .yml, .md) is not in this checkout: nothing to release.`], 0);
   const idea = await loadIdeaFile(options.workspace, file);
-  const secrets = [...secretsFromEnv(options.env), ...[options.githubToken, options.prToken, options.anthropicKey].filter((s): s is string => s !== null)];
+  const secrets = jobSecrets(options);
   const store = withRemote(await createGitStore({ repoDir: options.workspace }), { repoDir: options.workspace });
   try {
     await store.pull(idea.slug);
-    const outcome = await complete(options, store, idea, signal, secrets);
+    const outcome = await runScoped(options, store, idea, signal, { kind: 'release' });
     if (outcome.status !== 'completed') {
       const open = Object.entries(outcome.state.phases).filter(([, p]) => p.status !== 'passed' && p.status !== 'waived').map(([id]) => id);
       return finish('nothing-due', outcome.runId, [`Run ${outcome.runId} is not ready to release: ${open.join(', ')} not passed or waived yet.`], 0);
