@@ -11,7 +11,8 @@ export const EVENT_TYPES = [
   'phase.started', 'phase.passed', 'phase.blocked', 'phase.waived',
   'model.call', 'task.finished', 'task.failed',
   'artifact.written', 'gate.evaluated', 'waiver.granted',
-  'clarify.question', 'clarify.assumption', 'budget.exceeded', 'timer.set',
+  'clarify.question', 'clarify.assumption', 'budget.exceeded', 'timer.set', 'timer.fired',
+  'waiver.expired',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -43,6 +43,16 @@ export interface WaiverRecord {
   seq: number;
 }
 
+export interface TimerState {
+  /** Unique within the run: the seq of the timer.set entry unless the event names one. */
+  id: string;
+  /** Why the run waits, e.g. "circuit-open" (the model provider's circuit breaker). */
+  reason: string;
+  phase: string | null;
+  notBefore: string;
+  firedAt: string | null;
+}
+
 export interface LeaseState {
   /** "run" for a whole-run driver (local CLI), "phase:<id>" for one phase job (Actions). */
   scope: string;
@@ -80,7 +90,8 @@ export interface RunState {
   questions: { phase: string; role: string; text: string }[];
   assumptions: { phase: string; role: string; text: string }[];
   artifacts: Record<string, string>;
-  timers: { reason: string; notBefore: string }[];
+  /** Durable timers: "do not continue before notBefore". A timer stays pending until a timer.fired names its id. */
+  timers: TimerState[];
   dossierDigest: string | null;
   seq: number;
   headHash: string;
@@ -217,7 +228,17 @@ function apply(state: RunState, e: LedgerEntry): void {
       state.assumptions.push({ phase: e.phase ?? '', role: str(d['role']), text: str(d['text']) });
       break;
     case 'timer.set':
-      state.timers.push({ reason: str(d['reason']), notBefore: str(d['notBefore']) });
+      state.timers.push({ id: str(d['id']) || String(e.seq), reason: str(d['reason']), phase: e.phase, notBefore: str(d['notBefore']), firedAt: null });
+      break;
+    case 'timer.fired': {
+      const timer = state.timers.find((t) => t.id === str(d['id']));
+      if (timer) timer.firedAt = e.time;
+      break;
+    }
+    case 'waiver.expired':
+      // The gate reopens: the phase is evaluated again by the next job or run that reaches it.
+      if (phase) { phase.status = 'pending'; phase.finishedAt = null; }
+      if (state.status === 'completed' || state.status === 'blocked') state.status = 'running';
       break;
     case 'run.completed':
       state.status = 'completed';
@@ -234,6 +255,27 @@ function apply(state: RunState, e: LedgerEntry): void {
     case 'budget.exceeded':
       break;
   }
+}
+
+/** Timers not fired yet, soonest first. */
+export function pendingTimers(state: RunState): TimerState[] {
+  return state.timers.filter((t) => t.firedAt === null).sort((a, b) => Date.parse(a.notBefore) - Date.parse(b.notBefore));
+}
+
+/** Pending timers whose "not before" has passed at `now`. */
+export function dueTimers(state: RunState, now: Date): TimerState[] {
+  return pendingTimers(state).filter((t) => Date.parse(t.notBefore) <= now.getTime());
+}
+
+/** Phases whose waiver has expired at `now` and that no waiver.expired entry reopened yet (status still waived). */
+export function expiredWaivers(state: RunState, now: Date): WaiverRecord[] {
+  const out: WaiverRecord[] = [];
+  for (const [id, phase] of Object.entries(state.phases)) {
+    if (phase.status !== 'waived') continue;
+    const latest = state.waivers.filter((w) => w.phase === id).at(-1);
+    if (latest?.expiresAt && Date.parse(latest.expiresAt) <= now.getTime()) out.push(latest);
+  }
+  return out;
 }
 
 /** The waiver in force for a phase at `now` (latest granted, not expired), if any. */
