@@ -92,12 +92,12 @@ export function checkLedger(text: string): { entries: LedgerEntry[]; problem: Ch
   return { entries, problem: null };
 }
 
-/** Parses a ledger or throws CORRUPT naming the file and line. */
-export function parseLedger(text: string, file: string): LedgerEntry[] {
+/** Parses a ledger or throws CORRUPT naming the file and line (`where`, e.g. the branch, is added in brackets). */
+export function parseLedger(text: string, file: string, where?: string): LedgerEntry[] {
   const { entries, problem } = checkLedger(text);
   if (problem) {
     const code = problem.message.includes('formatVersion') ? ErrorCode.unsupportedFormat : ErrorCode.corrupt;
-    throw new IdeaMineError(code, `${file}:${problem.line}: ${problem.message}`, {
+    throw new IdeaMineError(code, `${file} line ${problem.line}${where ? ` (${where})` : ''}: ${problem.message}`, {
       details: ['Run `ideamine verify <run-id>` for the full check; restore the state branch from its remote, or start over with `ideamine run <idea> --fresh`.'],
     });
   }

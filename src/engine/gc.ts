@@ -24,7 +24,7 @@ export async function gc(store: StateStore, clock: Clock, ideaExists: (file: str
       const path = `${runDir(runId)}/ledger.jsonl`;
       const text = (await store.read(slug, [path])).get(path);
       if (!text) continue;
-      let state = replay(parseLedger(text, `${path} on branch ideamine/${slug}`));
+      let state = replay(parseLedger(text, path, `branch ideamine/${slug}`));
       if (state.status !== 'deleted' && !(await ideaExists(state.ideaFile))) {
         const session = await RunSession.open({ store, clock, scrub: (t) => t }, slug, runId);
         await session?.record([{ type: 'run.deleted', phase: null, data: { reason: `${state.ideaFile} no longer exists` } }]);

@@ -69,6 +69,7 @@ export async function runIdea(input: RunInput): Promise<RunOutcome> {
   let session = input.fresh ? null : await RunSession.open(deps, slug, runId);
   const resumed = session !== null;
   if (session) {
+    if (await session.rebuildStaleCache()) input.log(`run.json of ${runId} disagreed with its ledger; rebuilt it from the ledger.`);
     const state = session.state;
     if (state.status === 'completed') input.log(`Run ${runId} is already complete; nothing to do (use --fresh to start over).`);
   } else {

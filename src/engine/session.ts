@@ -51,7 +51,7 @@ export class RunSession {
     const path = `${runDir(runId)}/ledger.jsonl`;
     const text = (await deps.store.read(slug, [path], tip)).get(path) ?? null;
     if (text === null) return null;
-    return new RunSession(deps, slug, runId, parseLedger(text, `${path} on branch ideamine/${slug}`), tip, text, null);
+    return new RunSession(deps, slug, runId, parseLedger(text, path, `branch ideamine/${slug}`), tip, text, null);
   }
 
   /** A new ledger (replacing any previous one of the same run id, for --fresh). */
@@ -89,13 +89,15 @@ export class RunSession {
       const entries = [...this.entries, ...added];
       const ledgerText = this.ledgerText + serialiseEntries(added);
       const state = replay(entries);
-      const last = added.at(-1);
+      // With no new events (a rebuilt run.json) the trailers still name the ledger's head.
+      const last = added.at(-1) ?? entries.at(-1);
       const files: FileWrite[] = [
         ...scrubbed,
         { path: this.ledgerPath, content: ledgerText },
         { path: `${runDir(this.runId)}/run.json`, content: prettyJson(state) },
       ];
-      const message = `ideamine: ${this.runId} ${last?.type ?? 'update'}${last?.phase ? ` ${last.phase}` : ''}`;
+      const message = added.length === 0 ? `ideamine: ${this.runId} run.json rebuilt from the ledger`
+        : `ideamine: ${this.runId} ${last?.type ?? 'update'}${last?.phase ? ` ${last.phase}` : ''}`;
       const trailers = {
         'IdeaMine-Run': this.runId,
         'IdeaMine-Phase': last?.phase ?? '-',
@@ -131,7 +133,7 @@ export class RunSession {
           details: ['Run `ideamine verify <run-id>`; restore the state branch from a good copy, or start over with --fresh.'],
         });
       }
-      const merged = parseLedger(theirs, `${this.ledgerPath} on branch ideamine/${this.slug}`);
+      const merged = parseLedger(theirs, this.ledgerPath, `branch ideamine/${this.slug}`);
       const newer = merged.slice(this.entries.length);
       const claim = this.claim;
       const fenced = claim && newer.find((e) => e.type === 'lease.acquired' && (e.data['scope'] ?? 'run') === claim.scope && typeof e.data['epoch'] === 'number' && e.data['epoch'] > claim.epoch);
@@ -145,6 +147,14 @@ export class RunSession {
       this.current = replay(merged);
     }
     this.tipCommit = tip;
+  }
+
+  /** run.json is a cache of the ledger: when the stored copy disagrees, it is rewritten (no new events). True when it was. */
+  async rebuildStaleCache(): Promise<boolean> {
+    const stored = await this.read(`${runDir(this.runId)}/run.json`);
+    if (stored === prettyJson(this.state)) return false;
+    await this.record([]);
+    return true;
   }
 
   /** Reads a file of this slug's state at the current tip. */

@@ -18,7 +18,7 @@ async function load(store: StateStore, slug: string, runId: string): Promise<Run
   const files = await store.read(slug, [ledgerPath, cachePath]);
   const text = files.get(ledgerPath);
   if (!text) return null;
-  const state = replay(parseLedger(text, `${ledgerPath} on branch ideamine/${slug}`));
+  const state = replay(parseLedger(text, ledgerPath, `branch ideamine/${slug}`));
   const cached = files.get(cachePath);
   let stale = true;
   try {
