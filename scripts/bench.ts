@@ -1,7 +1,7 @@
 // Benchmark of the real CLI: offline runs, per-phase overhead, no-op resume, cold starts, state-branch commits.
 // Usage: npm run bench [-- --runs N]. Prints a table and a summary line; writes .bench/results.json (git-ignored).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,9 +47,9 @@ function gitEnv(): NodeJS.ProcessEnv {
 const git = (cwd: string, ...args: string[]): string => execFileSync('git', args, { cwd, env: gitEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 /** Wall time of one process, spawn to exit; a non-zero exit stops the benchmark with its stderr. */
-function timed(args: readonly string[], cwd: string, what: string): number {
+function timed(args: readonly string[], cwd: string, what: string, extraEnv: NodeJS.ProcessEnv = {}): number {
   const started = performance.now();
-  const result = spawnSync(process.execPath, args, { cwd, env: gitEnv(), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(process.execPath, args, { cwd, env: { ...gitEnv(), ...extraEnv }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const ms = performance.now() - started;
   if (result.status !== 0) throw new Error(`${what} exited ${result.status ?? result.signal}:\n${result.stderr}`);
   return ms;
@@ -131,6 +131,37 @@ function benchIdea(idea: string, runs: number): IdeaResult {
   };
 }
 
+/**
+ * The Action's bundle on the commonest event: a push that changes no idea (the dispatcher runs on every push
+ * under ideas/, and an edited ideas/README.md is such a push). A real push payload from @octokit/webhooks-examples
+ * with its commits adapted; no GitHub request is made (the API URL points at a closed port, so one would fail).
+ */
+function benchDispatchNoIdea(runs: number): { coldStart: Stats; bundleBytes: number } {
+  const dir = mkdtempSync(join(tmpdir(), 'ideamine-bench-action-'));
+  const examples = JSON.parse(readFileSync(join(ROOT, 'node_modules', '@octokit', 'webhooks-examples', 'api.github.com', 'index.json'), 'utf8')) as { name: string; examples: Record<string, unknown>[] }[];
+  const push = examples.find((e) => e.name === 'push')?.examples.find((p) => p['ref'] === 'refs/heads/main' || p['ref'] === 'refs/heads/master') ?? examples.find((e) => e.name === 'push')?.examples[0];
+  if (!push) throw new Error('@octokit/webhooks-examples has no push example');
+  const payload = { ...push, ref: 'refs/heads/main', commits: [{ id: '0'.repeat(40), added: [], removed: [], modified: ['ideas/README.md'] }] };
+  writeFileSync(join(dir, 'event.json'), JSON.stringify(payload));
+  mkdirSync(join(dir, 'ideas'));
+  writeFileSync(join(dir, 'ideas', 'README.md'), 'Ideas live here.\n');
+  const bundle = join(ROOT, 'action', 'dist', 'index.js');
+  const env: NodeJS.ProcessEnv = {
+    'INPUT_COMMAND': 'dispatch', 'INPUT_GITHUB-TOKEN': 'bench-token', GITHUB_REPOSITORY: 'octo/bench', GITHUB_EVENT_NAME: 'push',
+    GITHUB_EVENT_PATH: join(dir, 'event.json'), GITHUB_REF: 'refs/heads/main', GITHUB_WORKSPACE: dir,
+    GITHUB_OUTPUT: join(dir, 'output'), GITHUB_STEP_SUMMARY: join(dir, 'summary.md'), GITHUB_API_URL: 'http://127.0.0.1:9',
+  };
+  const coldStart = stats(Array.from({ length: runs }, () => {
+    writeFileSync(join(dir, 'output'), '');
+    writeFileSync(join(dir, 'summary.md'), '');
+    const ms = timed([bundle], dir, 'action dispatch (push changing no idea)', env);
+    if (!readFileSync(join(dir, 'output'), 'utf8').includes('nothing-due')) throw new Error('the dispatch command did not report nothing-due');
+    return ms;
+  }));
+  rmSync(dir, { recursive: true, force: true });
+  return { coldStart, bundleBytes: statSync(bundle).size };
+}
+
 function main(): void {
   const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
   const runs = Number(values.runs);
@@ -138,12 +169,14 @@ function main(): void {
   ensureBuilt();
   const nodeStart = stats(Array.from({ length: runs }, () => timed(['-e', '0'], ROOT, 'node -e 0')));
   const help = stats(Array.from({ length: runs }, () => timed([CLI, '--help'], ROOT, 'ideamine --help')));
+  const action = benchDispatchNoIdea(runs);
   const ideas = IDEAS.map((idea) => benchIdea(idea, runs));
 
   const f = (n: number, unit = 'ms'): string => `${n >= 100 || Number.isInteger(n) ? Math.round(n) : n.toFixed(1)}${unit === '' ? '' : ` ${unit}`}`;
   const row = (label: string, s: Stats, unit = 'ms'): string => `${label.padEnd(50)}${f(s.median, unit).padStart(10)}${f(s.min, unit).padStart(10)}${f(s.max, unit).padStart(10)}`;
   const lines = [`IdeaMine benchmark: ${runs} run(s) each, node ${process.version}, ${cpus().length} CPU(s)`, '', `${'measure'.padEnd(50)}${'median'.padStart(10)}${'min'.padStart(10)}${'max'.padStart(10)}`];
   lines.push(row('node -e 0 (baseline)', nodeStart), row('ideamine --help (cold start)', help));
+  lines.push(row(`action dispatch, push changing no idea (${(action.bundleBytes / 1e6).toFixed(2)} MB bundle)`, action.coldStart));
   for (const r of ideas) {
     lines.push(
       row(`run ${r.idea} (offline)`, r.run),
@@ -162,12 +195,13 @@ function main(): void {
   const [small, large] = ideas;
   const summary = `summary: full offline run ${f(small?.run.median ?? 0)} (${small?.idea}) / ${f(large?.run.median ?? 0)} (${large?.idea}); ` +
     `${f(small?.perPhaseWall.median ?? 0)} per phase; no-op resume ${f(small?.resume.median ?? 0)}; ${small?.commits.median ?? 0} commits at ${f(small?.msPerCommit.median ?? 0)} each; ` +
-    `cold start ${f(help.median)} vs node ${f(nodeStart.median)}`;
+    `cold start ${f(help.median)} vs node ${f(nodeStart.median)}; action dispatch on a push changing no idea ${f(action.coldStart.median)} ` +
+    `(${(action.bundleBytes / 1e6).toFixed(2)} MB bundle)`;
   lines.push('', summary);
   console.log(lines.join('\n'));
 
   mkdirSync(join(ROOT, '.bench'), { recursive: true });
-  const results = { date: new Date().toISOString(), node: process.version, cpus: cpus().length, runs, nodeStart, help, ideas, summary };
+  const results = { date: new Date().toISOString(), node: process.version, cpus: cpus().length, runs, nodeStart, help, action, ideas, summary };
   writeFileSync(join(ROOT, '.bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   console.error('bench: results written to .bench/results.json');
 }
