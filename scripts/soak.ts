@@ -119,8 +119,6 @@ async function soak(): Promise<void> {
   const random = prng(seed);
   // Ideas that complete offline without a human (the blocking example waits for a waiver by design).
   const ideas = exampleIdeas().filter((f) => !f.startsWith('plant-watering-reminder'));
-  // A model that writes schema-valid artifacts and judges them well: the soak is about faults, not about gates.
-  const server = await startMessagesServer({ respond: competentModel() });
   const totals: Totals = { rounds: 0, completed: 0, failed: [], faultsInjected: {}, faultsSurvived: 0, kills: 0, recoveryMs: [] };
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
@@ -131,6 +129,9 @@ async function soak(): Promise<void> {
   while (Date.now() < deadline) {
     const file = ideas[totals.rounds % ideas.length] ?? 'shared-grocery-list.yaml';
     const repo = makeIdeaRepo({ [`ideas/${file}`]: exampleIdea(file) });
+    // A model that writes schema-valid artifacts and judges them well (the soak is about faults, not gates); one
+    // server per round, so the requests it records for tests are not mistaken for a leak of the engine's.
+    const server = await startMessagesServer({ respond: competentModel() });
     const kind = random() < 0.5 ? 'faults' : 'kill';
     totals.rounds += 1;
     try {
@@ -146,10 +147,10 @@ async function soak(): Promise<void> {
       totals.failed.push(`round ${totals.rounds} (${kind}, ${file}): ${caught instanceof Error ? caught.message : String(caught)}`);
     } finally {
       repo.cleanup();
+      await server.close();
     }
     process.stderr.write(`soak: round ${totals.rounds} ${kind} ${file}: ${totals.failed.length === 0 ? 'ok' : 'FAILED so far'}\n`);
   }
-  await server.close();
   gc?.();
   const rssEnd = process.memoryUsage().rss;
   const heapEnd = process.memoryUsage().heapUsed;
