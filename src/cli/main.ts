@@ -1,6 +1,7 @@
 // The `ideamine` command: one module per subcommand, one top-level catch mapping errors to exit codes.
 import { ExitCode, toIdeaMineError } from '../core/errors.js';
 import { gcCommand } from './gc-command.js';
+import { initCommand } from './init-command.js';
 import type { Command, Io } from './io.js';
 import { runCommand } from './run-command.js';
 import { statusCommand } from './status-command.js';
@@ -8,7 +9,7 @@ import { verifyCommand } from './verify-command.js';
 import { waiveCommand } from './waive-command.js';
 import { workflowCommand } from './workflow-command.js';
 
-export const commands: readonly Command[] = [runCommand, statusCommand, verifyCommand, waiveCommand, gcCommand, workflowCommand];
+export const commands: readonly Command[] = [runCommand, statusCommand, verifyCommand, waiveCommand, gcCommand, workflowCommand, initCommand];
 
 function usage(): string {
   return [
