@@ -216,7 +216,11 @@ describe('anthropic adapter: circuit breaker', () => {
   it('opens after N consecutive failures, sends nothing while open, and half-opens after the cooldown', async () => {
     const m = model({ breaker: { threshold: 2, cooldownMs: 10_000 } });
     server.enqueueFault({ kind: 'status', status: 500 }, { kind: 'status', status: 500 });
-    await expect(m.generate(request({ retries: 1 }))).rejects.toBeInstanceOf(ModelCallError);
+    // The failure that opens the circuit says so, with when the provider may be asked again.
+    const opening = (await m.generate(request({ retries: 1 })).catch((e: unknown) => e)) as ModelCallError;
+    expect(opening).toBeInstanceOf(ModelCallError);
+    expect(opening).toMatchObject({ circuitOpen: true, notBefore: new Date(clock.now().getTime() + 10_000) });
+    expect(opening.attempts.map((a) => a.status)).toEqual([500, 500]);
     const blocked = (await m.generate(request()).catch((e: unknown) => e)) as ModelCallError;
     expect(blocked.circuitOpen).toBe(true);
     expect(blocked.attempts).toEqual([]);
@@ -224,9 +228,9 @@ describe('anthropic adapter: circuit breaker', () => {
 
     clock.advance(10_000);
     server.enqueueFault({ kind: 'status', status: 500 });
-    await expect(m.generate(request({ retries: 0 }))).rejects.toMatchObject({ circuitOpen: false });
+    // The failed probe re-opens it at once (and says so).
+    await expect(m.generate(request({ retries: 0 }))).rejects.toMatchObject({ circuitOpen: true, attempts: [{ status: 500 }] });
     expect(server.requests).toHaveLength(3);
-    // The failed probe re-opened it.
     await expect(m.generate(request())).rejects.toMatchObject({ circuitOpen: true });
     expect(server.requests).toHaveLength(3);
 

@@ -1,4 +1,5 @@
 // `ideamine status [run-id]`: runs with phase, status, attempts, gate score, tokens and cost.
+import { pendingTimers } from '../core/run-state.js';
 import { listRuns } from '../engine/status.js';
 import { fmtTokens, fmtUsd, parse, type Command } from './io.js';
 import { openRuntime } from './runtime.js';
@@ -28,6 +29,7 @@ export const statusCommand: Command = {
           const tokens = p.tokens ? p.tokens.input + p.tokens.output : null;
           io.out(`  ${id.padEnd(13)} ${p.status.padEnd(8)} attempts ${p.attempts}  score ${p.score === null ? '—' : p.score.toFixed(2)}  tokens ${fmtTokens(tokens)}  cost ${fmtUsd(p.costUsd)}\n`);
         }
+        for (const t of pendingTimers(state)) io.out(`  paused: ${t.reason}${t.phase ? ` in ${t.phase}` : ''}, not before ${t.notBefore} (timer ${t.id}); \`ideamine run ${state.ideaFile}\` continues it\n`);
         io.out(`  total ${fmtUsd(state.budget.spentUsd)} of $${state.budget.usd.toFixed(2)}; waivers ${state.waivers.length}; ledger seq ${state.seq} head ${state.headHash.slice(0, 12)}\n\n`);
       }
       return 0;

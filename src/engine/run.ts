@@ -5,7 +5,7 @@ import { ErrorCode, IdeaMineError } from '../core/errors.js';
 import { decideLease, LEASE_TTL_MS } from '../core/lease.js';
 import type { PhaseConfig } from '../core/phase-config.js';
 import { runIdFor, runDir, stateBranch } from '../core/run-id.js';
-import type { RunState } from '../core/run-state.js';
+import { pendingTimers, type RunState, type TimerState } from '../core/run-state.js';
 import type { Clock } from '../ports/clock.js';
 import type { Model } from '../ports/model.js';
 import type { StateStore } from '../ports/store.js';
@@ -15,6 +15,7 @@ import type { EngineContext } from './context.js';
 import { completeRun, dossierPaths, type DossierOutcome } from './complete.js';
 import { holderAlive, ownerId } from './owner.js';
 import { recordedGate, runPhase, type PhaseOutcome } from './phase.js';
+import { RunPaused } from './tasks.js';
 import type { GateResult } from '../core/gate-types.js';
 import { RunSession, type SessionDeps } from './session.js';
 import type { LoadedIdea } from '../core/idea.js';
@@ -38,15 +39,27 @@ export interface RunInput {
   readonly publish: boolean;
   /** What this invocation may do: the whole run (CLI), one phase (an Actions job), or the release. */
   readonly scope?: RunScope;
+  /** How long this invocation may wait for a pending durable timer before it stops as paused (default 0: at once). */
+  readonly timerWaitMs?: number;
 }
+
+/** The CLI waits this long at most for a timer that is not due yet; the Action never waits (tick re-dispatches). */
+export const MAX_TIMER_WAIT_MS = 15 * 60 * 1000;
+
+export type PausedTimer = Pick<TimerState, 'id' | 'reason' | 'phase' | 'notBefore'>;
 
 export type RunScope = { readonly kind: 'all' } | { readonly kind: 'phase'; readonly phase: string } | { readonly kind: 'release' };
 
 export interface RunOutcome {
   readonly runId: string;
   readonly slug: string;
-  /** waiting: nothing was due for this scope (needs not met yet); phase-done: the scoped phase passed or was waived. */
-  readonly status: 'completed' | 'blocked' | 'waiting' | 'phase-done';
+  /**
+   * waiting: nothing was due for this scope (needs not met yet); phase-done: the scoped phase passed or was waived;
+   * paused: a durable timer (e.g. the model's open circuit) says "not before `timer.notBefore`".
+   */
+  readonly status: 'completed' | 'blocked' | 'waiting' | 'phase-done' | 'paused';
+  /** With status paused: the timer the run waits on. */
+  readonly timer: PausedTimer | null;
   readonly state: RunState;
   /** The run's ledger as it stands at the end of this invocation. */
   readonly ledger: readonly LedgerEntry[];
@@ -85,9 +98,9 @@ export async function runIdea(input: RunInput): Promise<RunOutcome> {
     input.log(`Started run ${runId} (${model.provenance} model ${model.id}) on branch ${stateBranch(slug)}`);
     await supersedeOthers(deps, slug, runId, input.log);
   }
-  const live: RunSession = session;
-  const outcome = (status: RunOutcome['status'], blocked: RunOutcome['blocked'], dossier: DossierOutcome | null): RunOutcome =>
-    ({ runId, slug, status, state: live.state, ledger: live.ledger, blocked, dossier });
+  let live: RunSession = session;
+  const outcome = (status: RunOutcome['status'], blocked: RunOutcome['blocked'], dossier: DossierOutcome | null, timer: PausedTimer | null = null): RunOutcome =>
+    ({ runId, slug, status, state: live.state, ledger: live.ledger, blocked, dossier, timer });
   if (session.state.status === 'completed') {
     const dossier = input.publish ? await republish(input.store, session, input.log) : null;
     return outcome('completed', [], dossier);
@@ -96,13 +109,31 @@ export async function runIdea(input: RunInput): Promise<RunOutcome> {
   const leaseScope = scope.kind === 'phase' ? `phase:${scope.phase}` : 'run';
   const due = dueNow(bundle.phases, session.state, scope);
   if (due !== null) return outcome(due, blockedOf(bundle.phases, session.state, null), null);
+  // Durable timers: wait (bounded) for one not due yet, or stop as paused; due ones are fired with the lease below.
+  for (let plan = planTimers(session.state, clock.now(), input.timerWaitMs ?? 0); plan.action !== 'go'; plan = planTimers(session.state, clock.now(), input.timerWaitMs ?? 0)) {
+    const when = `${plan.timer.notBefore} (in ${Math.ceil(plan.ms / 1000)} s)`;
+    if (plan.action === 'pause') {
+      input.log(`Paused: ${timerReason(plan.timer)}; not before ${when}.`);
+      return outcome('paused', blockedOf(bundle.phases, session.state, null), null, pick(plan.timer));
+    }
+    input.log(`Waiting until ${when}: ${timerReason(plan.timer)}.`);
+    await clock.sleep(plan.ms, input.stopSignal);
+    if (input.stopSignal.aborted) throw new IdeaMineError(ErrorCode.internal, 'stopped by signal while waiting for a timer; nothing was lost — run again to resume', { retryable: true });
+    // Another process may have moved the run on while this one waited.
+    session = (await RunSession.open(deps, slug, runId)) ?? session;
+    live = session;
+    if (session.state.status === 'completed') return outcome('completed', [], null);
+  }
+  const firing = pendingTimers(session.state);
   const decision = decideLease(session.state.leases, leaseScope, owner, clock.now(), holderAlive);
   if (decision.action === 'refuse') throw new IdeaMineError(ErrorCode.leaseHeld, `${runId}: ${decision.message}`);
   session.claim = { scope: leaseScope, epoch: decision.epoch };
   await session.record([
     { type: 'lease.acquired', phase: null, data: { scope: leaseScope, owner, epoch: decision.epoch, expiresAt: new Date(clock.now().getTime() + LEASE_TTL_MS).toISOString(), ...(decision.takeover ? { takeover: decision.takeover } : {}) } },
     ...(resumed ? [{ type: 'run.resumed' as const, phase: null, data: { owner } }] : []),
+    ...firing.map((t) => ({ type: 'timer.fired' as const, phase: t.phase, data: { id: t.id } })),
   ]);
+  for (const t of firing) input.log(`Timer ${t.id} was due at ${t.notBefore}: continuing (${timerReason(t)}).`);
 
   const ctx: EngineContext = {
     session, store: input.store, model, clock, telemetry: input.telemetry, bundle, idea, owner,
@@ -114,6 +145,8 @@ export async function runIdea(input: RunInput): Promise<RunOutcome> {
   try {
     const outcomes = new Map<string, PhaseOutcome>();
     const running = new Map<string, Promise<void>>();
+    // Set from a phase's rejection handler; a holder, since control-flow narrowing does not see callbacks.
+    const halt: { paused: RunPaused | null } = { paused: null };
     for (;;) {
       // Phases outside this scope are not run: their recorded status stands, which may make later phases ready.
       let settled = false;
@@ -125,9 +158,14 @@ export async function runIdea(input: RunInput): Promise<RunOutcome> {
           settled = true;
           continue;
         }
-        if (input.stopSignal.aborted) break;
+        if (input.stopSignal.aborted || halt.paused) break;
         running.set(phase.id, input.telemetry.span('phase', { 'ideamine.phase': phase.id }, () => runPhase(ctx, phase)).then((outcome) => {
           outcomes.set(phase.id, outcome);
+          running.delete(phase.id);
+        }, (error: unknown) => {
+          // A pause lets the phases still running finish what they are doing; nothing new starts.
+          if (!(error instanceof RunPaused)) throw error;
+          halt.paused ??= error;
           running.delete(phase.id);
         }));
       }
@@ -140,6 +178,11 @@ export async function runIdea(input: RunInput): Promise<RunOutcome> {
       if (renewal) await session.record([renewal]);
     }
     if (input.stopSignal.aborted) throw new IdeaMineError(ErrorCode.internal, 'stopped by signal; finished work is saved — run again to resume', { retryable: true });
+    if (halt.paused) {
+      const { timer, message } = halt.paused;
+      input.log(`Paused: ${message}. Finished work is saved; not before ${timer.notBefore}.`);
+      return outcome('paused', blockedOf(bundle.phases, session.state, ctx), null, timer);
+    }
     const state = session.state;
     const blocked = blockedOf(bundle.phases, state, ctx);
     if (blocked.length > 0 && (scope.kind !== 'phase' || blocked.some((b) => b.phase === scope.phase))) {
@@ -206,6 +249,28 @@ function dueNow(phases: readonly PhaseConfig[], state: RunState, scope: RunScope
   if (done(phase.id)) return 'phase-done';
   return phase.needs.every(done) ? null : 'waiting';
 }
+
+export type TimerPlan =
+  | { readonly action: 'go' }
+  | { readonly action: 'wait' | 'pause'; readonly timer: TimerState; readonly ms: number };
+
+/**
+ * What pending timers allow at `now`: go (none, or all due: fire them), wait for the latest one when it is at most
+ * `maxWaitMs` away, else pause. All pending timers are honoured: a circuit-open timer holds every phase.
+ */
+export function planTimers(state: RunState, now: Date, maxWaitMs: number): TimerPlan {
+  const latest = pendingTimers(state).at(-1);
+  const ms = latest ? Date.parse(latest.notBefore) - now.getTime() : 0;
+  if (!latest || !(ms > 0)) return { action: 'go' };
+  return { action: ms <= maxWaitMs ? 'wait' : 'pause', timer: latest, ms };
+}
+
+const pick = (t: TimerState): PausedTimer => ({ id: t.id, reason: t.reason, phase: t.phase, notBefore: t.notBefore });
+
+const timerReason = (t: Pick<TimerState, 'reason' | 'phase'>): string =>
+  t.reason === 'circuit-open'
+    ? `the model provider's circuit breaker opened after repeated failures${t.phase ? ` (in ${t.phase})` : ''}`
+    : `timer "${t.reason}"${t.phase ? ` of ${t.phase}` : ''}`;
 
 /** A run killed between completing and publishing: put its dossier on the user's branch now. */
 async function republish(store: StateStore, session: RunSession, log: (line: string) => void): Promise<DossierOutcome | null> {

@@ -9,6 +9,7 @@ import type { TaskSpec } from '../core/planner.js';
 import { casPath } from '../core/run-id.js';
 import { ModelCallError, type AttemptRecord, type ModelRequest } from '../ports/model.js';
 import type { EngineContext } from './context.js';
+import type { RunSession } from './session.js';
 
 export interface CasEntry {
   readonly formatVersion: 1;
@@ -48,6 +49,19 @@ export class BudgetExhausted extends Error {
     super(message);
   }
 }
+
+/** The run waits on a durable timer (recorded in the ledger as timer.set) before it asks the model again. */
+export class RunPaused extends Error {
+  override readonly name = 'RunPaused';
+  constructor(readonly timer: { readonly id: string; readonly reason: string; readonly phase: string | null; readonly notBefore: string }, message: string) {
+    super(message);
+  }
+}
+
+/** Used when an adapter reports an open circuit without saying for how long. */
+const DEFAULT_CIRCUIT_WAIT_MS = 60_000;
+/** One circuit-open timer per session: tasks in flight when the breaker opens all fail the same way. */
+const pauses = new WeakMap<RunSession, RunPaused>();
 
 const attemptEvent = (phase: string, task: TaskSpec, a: AttemptRecord): NewEvent => ({
   type: 'model.call',
@@ -100,10 +114,20 @@ export async function executeTask(ctx: EngineContext, phase: PhaseConfig, task: 
     return JSON.parse(canonicalJson(result.output)) as Json;
   } catch (error) {
     if (error instanceof ModelCallError) {
-      await session.record([
+      const failed: NewEvent[] = [
         ...error.attempts.map((a) => attemptEvent(phase.id, task, a)),
         { type: 'task.failed', phase: phase.id, data: { taskKey: task.key, role: task.role, error: error.message.slice(0, 500), circuitOpen: error.circuitOpen } },
-      ]);
+      ];
+      if (error.circuitOpen) {
+        // Set before the first await, so a second task failing meanwhile joins this pause instead of adding a timer.
+        const known = pauses.get(session);
+        const pause = known ?? circuitPause(ctx, phase.id, error);
+        if (!known) pauses.set(session, pause);
+        const { id, reason, notBefore } = pause.timer;
+        await session.record(known ? failed : [...failed, { type: 'timer.set', phase: phase.id, data: { id, reason, notBefore } }]);
+        throw pause;
+      }
+      await session.record(failed);
       throw new IdeaMineError(ErrorCode.model, `${phase.id}/${task.role}: the model failed after ${error.attempts.length} attempt(s): ${error.message}`, {
         retryable: true, cause: error,
         details: ['Finished work is saved; run the same command again to resume from here.'],
@@ -114,6 +138,12 @@ export async function executeTask(ctx: EngineContext, phase: PhaseConfig, task: 
     ctx.reserved.usd -= estimate ?? 0;
     ctx.reserved.tokens -= estimateTokens ?? 0;
   }
+}
+
+function circuitPause(ctx: EngineContext, phase: string, error: ModelCallError): RunPaused {
+  const notBefore = (error.notBefore ?? new Date(ctx.clock.now().getTime() + DEFAULT_CIRCUIT_WAIT_MS)).toISOString();
+  const timer = { id: `circuit-open:${phase}:${notBefore}`, reason: 'circuit-open', phase, notBefore };
+  return new RunPaused(timer, `${phase}: the model provider failed repeatedly and its circuit breaker is open (${error.message})`);
 }
 
 function reserve(ctx: EngineContext, phase: PhaseConfig, estimateUsd: number | null, estimateTokens: number | null): void {

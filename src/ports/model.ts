@@ -61,7 +61,13 @@ export interface Model {
 /** Thrown by adapters after their retries; attempts carry what was paid. */
 export class ModelCallError extends Error {
   override readonly name = 'ModelCallError';
-  constructor(message: string, readonly attempts: readonly AttemptRecord[], readonly circuitOpen = false) {
+  constructor(
+    message: string,
+    readonly attempts: readonly AttemptRecord[],
+    readonly circuitOpen = false,
+    /** With circuitOpen: when the provider may be asked again (the breaker's cooldown ends). */
+    readonly notBefore: Date | null = null,
+  ) {
     super(message);
   }
 }

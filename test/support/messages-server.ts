@@ -28,6 +28,8 @@ export interface RecordedRequest {
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
   readonly body: Record<string, unknown> | null;
+  /** Date.now() when the request had arrived in full (for checking waits between attempts). */
+  readonly receivedAt: number;
   /** What the server did: a fault kind, "invalid-request" or "ok". */
   outcome: string;
   status?: number;
@@ -105,7 +107,7 @@ export function startMessagesServer(options: MessagesServerOptions = {}): Promis
       } catch {
         body = null;
       }
-      const record: RecordedRequest = { index: requests.length, method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, outcome: 'ok' };
+      const record: RecordedRequest = { index: requests.length, method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, receivedAt: Date.now(), outcome: 'ok' };
       requests.push(record);
       const fault = byIndex.get(record.index) ?? queue.shift();
       if (fault?.kind === 'reset') {

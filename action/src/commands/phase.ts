@@ -81,6 +81,11 @@ export async function phaseCommand(options: ActionOptions, signal: AbortSignal):
       } else {
         failure = `Phase ${options.phase} of ${outcome.runId} is blocked (${blocked?.reason ?? 'unknown'}): ${blocked?.summary ?? ''}`;
       }
+    } else if (outcome.status === 'paused' && outcome.timer) {
+      // Not a failure: the timer is durable on the state branch and the scheduled tick re-dispatches the run once it is due.
+      status = 'paused';
+      const t = outcome.timer;
+      notes.push(`Paused (${t.reason}${t.phase ? ` in ${t.phase}` : ''}): not before ${t.notBefore}. Finished work is saved on the state branch; the scheduled tick re-dispatches the run then (timer ${t.id}).`);
     } else if (outcome.status === 'waiting') {
       status = 'nothing-due';
       notes.push(`Phase ${options.phase} is not due yet: the phases it needs have not passed.`);

@@ -19,6 +19,8 @@ export interface AnthropicModelOptions {
   readonly backoff?: Partial<BackoffPolicy>;
   /** Re-asks after schema-invalid output (each one an attempt); bounded so a confused model cannot loop. */
   readonly maxRepairs?: number;
+  /** Upper bound on one attempt in milliseconds, below the phase's timeouts.taskSeconds (a stalled stream ends sooner). */
+  readonly attemptTimeoutMs?: number;
 }
 
 type Message = Anthropic.Message;
@@ -32,7 +34,8 @@ export function createAnthropicModel(options: AnthropicModelOptions): Model {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const policy: BackoffPolicy = { ...DEFAULT_BACKOFF, ...options.backoff };
-  const breaker = createBreaker(options.breaker ?? DEFAULT_BREAKER, clock);
+  const breakerOptions = options.breaker ?? DEFAULT_BREAKER;
+  const breaker = createBreaker(breakerOptions, clock);
   const maxRepairs = options.maxRepairs ?? 2;
   const client = new Anthropic({
     apiKey: options.apiKey,
@@ -54,11 +57,13 @@ export function createAnthropicModel(options: AnthropicModelOptions): Model {
     const attempts: AttemptRecord[] = [];
     let retriesLeft = request.retries;
     let repairsLeft = maxRepairs;
+    const circuitOpen = (why: string): ModelCallError => {
+      const notBefore = new Date(clock.now().getTime() + breaker.remainingMs());
+      return new ModelCallError(`circuit open for ${options.modelId} ${why}; next request not before ${notBefore.toISOString()}`, attempts, true, notBefore);
+    };
+    const timeoutMs = Math.max(1, Math.min(Math.round(request.timeoutSeconds * 1000), options.attemptTimeoutMs ?? Number.POSITIVE_INFINITY));
     for (let attempt = 1; ; attempt += 1) {
-      if (!breaker.tryAcquire()) {
-        const wait = Math.ceil(breaker.remainingMs() / 1000);
-        throw new ModelCallError(`circuit open for ${options.modelId} after repeated failures; next probe in ${wait}s`, attempts, true);
-      }
+      if (!breaker.tryAcquire()) throw circuitOpen('after repeated failures');
       const started = clock.now().getTime();
       let response: Message;
       try {
@@ -72,7 +77,7 @@ export function createAnthropicModel(options: AnthropicModelOptions): Model {
             tool_choice: caps.forcedToolChoice ? { type: 'tool', name: toolName } : { type: 'auto' },
             ...(caps.temperature ? { temperature: request.temperature } : {}),
           },
-          { timeout: Math.max(1, Math.round(request.timeoutSeconds * 1000)), maxRetries: 0, ...(signal ? { signal } : {}) },
+          { timeout: timeoutMs, maxRetries: 0, ...(signal ? { signal } : {}) },
         );
       } catch (caught) {
         const failure = classify(caught, clock.now());
@@ -89,7 +94,10 @@ export function createAnthropicModel(options: AnthropicModelOptions): Model {
           breaker.release();
           throw new ModelCallError(`model call aborted after ${attempts.length} attempt(s)`, attempts);
         }
-        breaker.failure();
+        // Only failures that say something about the provider's health count; a 400 or 401 is ours to fix.
+        if (failure.retryable) breaker.failure();
+        else breaker.release();
+        if (breaker.state() === 'open') throw circuitOpen(`after ${breakerOptions.threshold} consecutive failed requests (last: ${failure.message})`);
         if (!failure.retryable || retriesLeft <= 0) {
           const why = failure.retryable ? `gave up after ${attempts.length} attempt(s)` : 'not retryable';
           throw new ModelCallError(`${options.modelId}: ${failure.message} (${why})`, attempts);

@@ -2,6 +2,7 @@
 import { badInput } from '../../core/errors.js';
 import type { Model } from '../../ports/model.js';
 import { createAnthropicModel, type AnthropicModelOptions } from './anthropic.js';
+import { DEFAULT_BREAKER } from './breaker.js';
 import { createOfflineModel } from './offline.js';
 import { createReplayModel } from './replay.js';
 
@@ -11,6 +12,39 @@ export const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-5-5';
 export interface ModelEnv {
   readonly ANTHROPIC_API_KEY?: string;
   readonly ANTHROPIC_BASE_URL?: string;
+  /**
+   * Tuning knobs for the anthropic adapter (the chaos tests use them to make waits short), all optional:
+   * IDEAMINE_BREAKER_THRESHOLD (consecutive failed requests that open the circuit, default 5),
+   * IDEAMINE_BREAKER_COOLDOWN_MS (how long it stays open, i.e. how long a paused run waits, default 60000),
+   * IDEAMINE_MODEL_BACKOFF_MS (base of the jittered exponential backoff, default 1000),
+   * IDEAMINE_MODEL_TIMEOUT_MS (upper bound on one attempt, below the phase's timeouts.taskSeconds).
+   */
+  readonly IDEAMINE_BREAKER_THRESHOLD?: string;
+  readonly IDEAMINE_BREAKER_COOLDOWN_MS?: string;
+  readonly IDEAMINE_MODEL_BACKOFF_MS?: string;
+  readonly IDEAMINE_MODEL_TIMEOUT_MS?: string;
+}
+
+/** A positive integer from the environment, or undefined when unset; anything else is bad input naming the variable. */
+function envInt(env: ModelEnv, name: keyof ModelEnv & `IDEAMINE_${string}`, example: string): number | undefined {
+  const text = env[name]?.trim();
+  if (text === undefined || text === '') return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw badInput(`environment variable ${name}: "${text}" is not a positive integer`, [`Set it like ${name}=${example}, or unset it for the default.`]);
+  return n;
+}
+
+/** The adapter options the tuning variables ask for (nothing when none is set). */
+export function tuningFromEnv(env: ModelEnv): Partial<Pick<AnthropicModelOptions, 'breaker' | 'backoff' | 'attemptTimeoutMs'>> {
+  const threshold = envInt(env, 'IDEAMINE_BREAKER_THRESHOLD', '5');
+  const cooldownMs = envInt(env, 'IDEAMINE_BREAKER_COOLDOWN_MS', '60000');
+  const baseMs = envInt(env, 'IDEAMINE_MODEL_BACKOFF_MS', '1000');
+  const attemptTimeoutMs = envInt(env, 'IDEAMINE_MODEL_TIMEOUT_MS', '120000');
+  return {
+    ...(threshold === undefined && cooldownMs === undefined ? {} : { breaker: { threshold: threshold ?? DEFAULT_BREAKER.threshold, cooldownMs: cooldownMs ?? DEFAULT_BREAKER.cooldownMs } }),
+    ...(baseMs === undefined ? {} : { backoff: { baseMs } }),
+    ...(attemptTimeoutMs === undefined ? {} : { attemptTimeoutMs }),
+  };
 }
 
 export interface CreateModelOptions {
@@ -31,6 +65,7 @@ export async function createModel(spec: string, env: ModelEnv, options: CreateMo
     }
     const baseURL = env.ANTHROPIC_BASE_URL?.trim();
     return createAnthropicModel({
+      ...tuningFromEnv(env),
       ...options.anthropic,
       apiKey,
       modelId: options.modelId ?? DEFAULT_ANTHROPIC_MODEL,
