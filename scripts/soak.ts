@@ -1,8 +1,8 @@
 // Soak: runs ideas continuously with faults injected, for N minutes, and reports what survived and what it cost.
 // Two kinds of rounds, alternating by a seeded draw:
 //  - fault rounds run the engine in this process (so a leak shows in this process's memory) against the loopback
-//    Messages API, with model faults injected at random requests (429, 529, 500, reset, malformed JSON,
-//    schema-invalid output);
+//    Messages API, with model faults injected at random requests (429, 529, 500, reset, a response that never
+//    ends, malformed JSON, schema-invalid output);
 //  - kill rounds run the CLI as a child, SIGKILL it at a random moment, restart it and time the recovery: from the
 //    restart until the run's next commit lands on its state branch.
 // Every round must end with a completed run that `ideamine verify` accepts; a round that does not is a failure.
@@ -17,7 +17,7 @@ import { startMessagesServer, type Fault, type MessagesServer } from '../test/su
 import { percentile } from './chaos.js';
 
 const KEY = 'sk-ant-soak-0000000000000000';
-const FAULT_KINDS = ['429', '529', '500', 'reset', 'malformed', 'invalid-output'] as const;
+const FAULT_KINDS = ['429', '529', '500', 'reset', 'hang', 'malformed', 'invalid-output'] as const;
 type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** Small, fast, seeded PRNG (mulberry32): the same seed gives the same rounds. */
@@ -38,6 +38,7 @@ function faultOf(kind: FaultKind): Fault {
     case '529': return { kind: 'status', status: 529, message: 'overloaded (soak)' };
     case '500': return { kind: 'status', status: 500, message: 'internal error (soak)' };
     case 'reset': return { kind: 'reset' };
+    case 'hang': return { kind: 'hang' };
     case 'malformed': return { kind: 'malformed' };
     case 'invalid-output': return { kind: 'invalid-output' };
   }
@@ -55,7 +56,7 @@ interface Totals {
 
 /** Environment for the model: our key, the loopback server, short backoff so a soak measures work, not sleeping. */
 const modelEnv = (server: MessagesServer): Record<string, string> => ({
-  ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: server.url, IDEAMINE_BACKOFF_BASE_MS: '20', IDEAMINE_BACKOFF_MAX_MS: '200',
+  ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: server.url, IDEAMINE_MODEL_BACKOFF_MS: '20', IDEAMINE_MODEL_TIMEOUT_MS: '3000',
 });
 
 async function inProcessRun(repo: IdeaRepo, file: string, env: Record<string, string>): Promise<{ code: number; err: string }> {
