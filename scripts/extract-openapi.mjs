@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 // The operations src/adapters/forge/github.ts calls (method + path template, as in the description).
 const OPERATIONS = [
+  // The pr-token's own login (a PAT's user; an App installation token is refused here).
+  ['get', '/user'],
   ['get', '/repos/{owner}/{repo}'],
   ['get', '/repos/{owner}/{repo}/git/ref/{ref}'],
   ['post', '/repos/{owner}/{repo}/git/refs'],

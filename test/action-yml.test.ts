@@ -41,8 +41,11 @@ describe('action.yml', () => {
   it('declares the inputs, with the documented defaults', () => {
     expect(Object.keys(action.inputs).sort()).toEqual([
       'allow-self-waiver', 'anthropic-api-key', 'budget-usd', 'command', 'github-token',
-      'model', 'phase', 'pr-token', 'slug',
+      'max-runs-in-progress', 'model', 'monthly-budget-usd', 'phase', 'pr-token', 'pr-token-login', 'slug',
     ]);
+    expect(action.inputs['max-runs-in-progress']?.default).toBe('5');
+    expect(action.inputs['monthly-budget-usd']?.default).toBe('');
+    expect(action.inputs['pr-token-login']?.default).toBe('');
     expect(action.inputs.command?.required).toBe(true);
     for (const command of ['dispatch', 'phase', 'review', 'tick', 'release']) {
       expect(action.inputs.command?.description).toContain(`${command} (`);

@@ -250,7 +250,7 @@ describe('workflow files', () => {
     rmSync(join(root, WORKFLOW_FILES.dispatcher));
     expect(checkWorkflows(root, generated)).toEqual([
       `${WORKFLOW_FILES.dispatcher}: missing; run \`ideamine workflow\` and commit it`,
-      `${WORKFLOW_FILES.run}: line 49 is "timeout-minutes: 5", expected "timeout-minutes: 21"; run \`ideamine workflow\` and commit it`,
+      `${WORKFLOW_FILES.run}: line ${generated.run.split('\n').indexOf('    timeout-minutes: 21') + 1} is "timeout-minutes: 5", expected "timeout-minutes: 21"; run \`ideamine workflow\` and commit it`,
     ]);
     const newer = workflowsForBundle({ phases: DAG, hash: 'f'.repeat(64) });
     writeWorkflows(root, generated);

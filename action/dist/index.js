@@ -35377,10 +35377,10 @@ var init_values = __esm({
 });
 
 // node_modules/@anthropic-ai/sdk/internal/utils/sleep.mjs
-var sleep2;
+var sleep3;
 var init_sleep = __esm({
   "node_modules/@anthropic-ai/sdk/internal/utils/sleep.mjs"() {
-    sleep2 = (ms, signal) => new Promise((resolve5) => {
+    sleep3 = (ms, signal) => new Promise((resolve5) => {
       if (signal?.aborted)
         return resolve5();
       const onAbort = () => {
@@ -42022,7 +42022,7 @@ var init_poller = __esm({
                 const wait = applyJitter(backoff2(attempt2));
                 log.warn("poll failed, backing off", { error: String(e), backoff_ms: wait });
                 attempt2++;
-                await sleep2(wait, __classPrivateFieldGet(this, _WorkPoller_controller, "f").signal);
+                await sleep3(wait, __classPrivateFieldGet(this, _WorkPoller_controller, "f").signal);
                 continue;
               }
               attempt2 = 0;
@@ -42030,7 +42030,7 @@ var init_poller = __esm({
                 if (__classPrivateFieldGet(this, _WorkPoller_drain, "f"))
                   return;
                 idle.onEmptyPoll();
-                await sleep2(jitter(1e3, 3e3), __classPrivateFieldGet(this, _WorkPoller_controller, "f").signal);
+                await sleep3(jitter(1e3, 3e3), __classPrivateFieldGet(this, _WorkPoller_controller, "f").signal);
                 continue;
               }
               idle.onClaim();
@@ -42575,7 +42575,7 @@ var init_SessionToolRunner = __esm({
             });
           }
           ctrl.signal.throwIfAborted();
-          await sleep2(backoff3, ctrl.signal);
+          await sleep3(backoff3, ctrl.signal);
           backoff3 = Math.min(backoff3 * 2, STREAM_BACKOFF_CAP_MS);
         }
       }, _SessionToolRunner_reconcile = /**
@@ -42897,7 +42897,7 @@ var init_SessionToolRunner = __esm({
               backoff_ms: waitMs,
               error: String(e)
             });
-            await sleep2(waitMs, ctrl.signal);
+            await sleep3(waitMs, ctrl.signal);
           }
         }
         __classPrivateFieldGet(this, _SessionToolRunner_logger, "f").error("failed to send tool result", {
@@ -42910,7 +42910,7 @@ var init_SessionToolRunner = __esm({
       async function _SessionToolRunner_drain2() {
         if (__classPrivateFieldGet(this, _SessionToolRunner_inFlightCount, "f") === 0)
           return;
-        await Promise.race([new Promise((r) => __classPrivateFieldSet(this, _SessionToolRunner_onIdle, r, "f")), sleep2(DRAIN_TIMEOUT_MS)]);
+        await Promise.race([new Promise((r) => __classPrivateFieldSet(this, _SessionToolRunner_onIdle, r, "f")), sleep3(DRAIN_TIMEOUT_MS)]);
         __classPrivateFieldSet(this, _SessionToolRunner_onIdle, null, "f");
         if (__classPrivateFieldGet(this, _SessionToolRunner_inFlightCount, "f") > 0) {
           __classPrivateFieldGet(this, _SessionToolRunner_logger, "f").warn("drain timeout exceeded");
@@ -45586,7 +45586,7 @@ async function heartbeatLoop(client, work, lease, logger, requestOptions, onLeas
   };
   await beat();
   while (!lease.signal.aborted) {
-    await sleep2(intervalMs, lease.signal);
+    await sleep3(intervalMs, lease.signal);
     lease.signal.throwIfAborted();
     await beat();
   }
@@ -67239,7 +67239,7 @@ var init_client = __esm({
             const maxRetries = options.maxRetries ?? this.maxRetries;
             timeoutMillis = this.calculateDefaultRetryTimeoutMillis(retriesRemaining, maxRetries);
           }
-          await sleep2(timeoutMillis, options.signal ?? void 0);
+          await sleep3(timeoutMillis, options.signal ?? void 0);
           return this.makeRequest(options, retriesRemaining - 1, requestLogID, span);
         }
         calculateDefaultRetryTimeoutMillis(retriesRemaining, maxRetries) {
@@ -67952,6 +67952,9 @@ function error(message, properties = {}) {
 function warning(message, properties = {}) {
   issueCommand("warning", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
+function notice(message, properties = {}) {
+  issueCommand("notice", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
 function info(message) {
   process.stdout.write(message + os4.EOL);
 }
@@ -68009,9 +68012,9 @@ function toIdeaMineError(caught) {
 }
 
 // action/src/commands/dispatch.ts
-import { existsSync as existsSync2 } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { existsSync as existsSync5 } from "node:fs";
+import { readFile as readFile3 } from "node:fs/promises";
+import { join as join6 } from "node:path";
 
 // node_modules/@noble/hashes/_u64.js
 var fromNumH = (n) => n / 2 ** 32 | 0;
@@ -68816,16 +68819,16 @@ function refusal(c, input2) {
   return null;
 }
 function evaluateReviews(input2) {
-  const latest = /* @__PURE__ */ new Map();
+  const latest2 = /* @__PURE__ */ new Map();
   for (const c of candidates(input2)) {
     const key = c.user.login.toLowerCase();
-    const seen = latest.get(key);
-    if (!seen || later(c, seen)) latest.set(key, c);
+    const seen = latest2.get(key);
+    if (!seen || later(c, seen)) latest2.set(key, c);
   }
   const refused2 = [];
   let waiver;
   let guidance;
-  for (const c of latest.values()) {
+  for (const c of latest2.values()) {
     if (c.verdict === "dismissed") continue;
     const reason = refusal(c, input2);
     if (reason !== null) {
@@ -73330,6 +73333,11 @@ async function guard(doing, body) {
     throw forgeError(doing, caught);
   }
 }
+var INSTALLATION_LOGIN = [
+  "An App installation token cannot read its own login (GitHub refuses GET /user to installation tokens).",
+  'Set the input `pr-token-login` to the App\'s bot login, "<app-slug>[bot]" (actions/create-github-app-token outputs app-slug;',
+  "the generated workflows pass the repository variable IDEAMINE_PR_TOKEN_LOGIN)."
+];
 function createGitHubForge(options) {
   const stats = { requests: 0, byRoute: {} };
   const octokit = createClient({
@@ -73340,8 +73348,23 @@ function createGitHubForge(options) {
     ...options.warn ? { warn: options.warn } : {}
   }, stats);
   const { owner, repo } = options;
-  const identity = options.identityLogin;
+  let identity = options.identityLogin;
+  let asking;
   let info2;
+  const resolveIdentity = () => {
+    if (identity !== null) return Promise.resolve(identity);
+    asking ??= (async () => {
+      try {
+        const { data } = await octokit.rest.users.getAuthenticated();
+        identity = data.login;
+        return data.login;
+      } catch (caught) {
+        if (isStatus(caught, 403)) throw forgeError("reading the login of the pr-token (GET /user)", caught, INSTALLATION_LOGIN);
+        throw forgeError("reading the login of the pr-token (GET /user)", caught);
+      }
+    })();
+    return asking;
+  };
   const repoInfo = async () => {
     if (info2) return info2;
     try {
@@ -73356,14 +73379,16 @@ function createGitHubForge(options) {
   const ref = { octokit, owner, repo, defaultBranch: async () => (await repoInfo()).defaultBranch, raceJitterMs: options.pacing?.raceJitterMs ?? 200 };
   const commit = (request2) => commitFiles(ref, request2);
   async function findOurs(request2, head) {
+    const identity2 = await resolveIdentity();
     const pulls = await octokit.paginate(octokit.rest.pulls.list, { owner, repo, state: "open", head: `${owner}:${head}`, per_page: 100 });
     for (const pull of pulls) {
-      const pr = toGatePr(pull, identity);
+      const pr = toGatePr(pull, identity2);
       if (pr.ours && sameGate(pr.marker, request2.marker)) return { pr, title: pull.title, body: pull.body };
     }
     return null;
   }
   async function findOrCreateGatePr(request2) {
+    const identity2 = await resolveIdentity();
     const head = gateBranch(request2.marker.slug, request2.marker.phase);
     const { defaultBranch } = await repoInfo();
     const body = fitBody(request2);
@@ -73371,20 +73396,20 @@ function createGitHubForge(options) {
     if (committed.kind === "refused") throw new IdeaMineError(ErrorCode.refused, `gate branch ${head}: ${committed.message}`);
     try {
       const { data: data2 } = await octokit.rest.pulls.create({ owner, repo, head, base: defaultBranch, title: request2.title, body, maintainer_can_modify: false });
-      return { pr: toGatePr(data2, identity), action: "created" };
+      return { pr: toGatePr(data2, identity2), action: "created" };
     } catch (caught) {
       if (isActionsPrCreationDisabled(caught)) throw new IdeaMineError(ErrorCode.refused, `opening the gate PR for ${head}: ${ACTIONS_PR_SETTING[0] ?? ""}`, { cause: caught, details: ACTIONS_PR_SETTING.slice(1) });
       if (!isPrAlreadyExists(caught)) throw forgeError(`opening the gate PR for ${head}`, caught);
     }
     const found = await guard(`finding the gate PR for ${head}`, () => findOurs(request2, head));
     if (!found) {
-      throw new IdeaMineError(ErrorCode.refused, `an open pull request from ${head} exists, but it was not opened by ${identity} with IdeaMine's marker for ${request2.marker.slug}/${request2.marker.phase}`, {
+      throw new IdeaMineError(ErrorCode.refused, `an open pull request from ${head} exists, but it was not opened by ${identity2} with IdeaMine's marker for ${request2.marker.slug}/${request2.marker.phase}`, {
         details: ["Close that pull request (or rename its branch) so IdeaMine can open its own."]
       });
     }
     if (found.title === request2.title && found.body === body) return { pr: found.pr, action: "unchanged" };
     const { data } = await guard(`updating #${found.pr.number}`, () => octokit.rest.pulls.update({ owner, repo, pull_number: found.pr.number, title: request2.title, body }));
-    return { pr: toGatePr(data, identity), action: "updated" };
+    return { pr: toGatePr(data, identity2), action: "updated" };
   }
   async function comment(issueNumber, text, fullTextAt) {
     const body = capText(text, fullTextAt ?? "the run's ledger on its state branch");
@@ -73396,18 +73421,24 @@ function createGitHubForge(options) {
     }
   }
   return {
-    identity,
+    get identity() {
+      if (identity === null) throw new IdeaMineError(ErrorCode.internal, "the forge's login was read before resolveIdentity() settled");
+      return identity;
+    },
+    resolveIdentity,
     stats,
     repoInfo,
     commitFiles: commit,
     findOrCreateGatePr,
     async listGatePrs() {
+      const me = await resolveIdentity();
       const pulls = await guard("listing open gate PRs", () => octokit.paginate(octokit.rest.pulls.list, { owner, repo, state: "open", per_page: 100 }));
-      return pulls.filter((p) => p.head.ref.startsWith("ideamine-gate/")).map((p) => toGatePr(p, identity)).filter((pr) => pr.ours);
+      return pulls.filter((p) => p.head.ref.startsWith("ideamine-gate/")).map((p) => toGatePr(p, me)).filter((pr) => pr.ours);
     },
     closeGatePr: (prNumber, text) => guard(`closing #${prNumber}`, async () => {
+      const me = await resolveIdentity();
       const { data } = await octokit.rest.pulls.get({ owner, repo, pull_number: prNumber });
-      const pr = toGatePr(data, identity);
+      const pr = toGatePr(data, me);
       if (!pr.ours) throw new IdeaMineError(ErrorCode.refused, `#${prNumber} is not an IdeaMine gate PR (author ${pr.author}, head ${pr.headRef}): not closing it`);
       await comment(prNumber, text, `\`${pr.headRef}\``);
       if (pr.state === "open") await octokit.rest.pulls.update({ owner, repo, pull_number: prNumber, state: "closed" });
@@ -73417,7 +73448,7 @@ function createGitHubForge(options) {
         if (!isStatus(caught, 404, 422)) throw forgeError(`deleting branch ${pr.headRef}`, caught);
       }
     }),
-    readHumanInput: (prNumber) => readHumanInput({ octokit, owner, repo, identity }, prNumber),
+    readHumanInput: async (prNumber) => readHumanInput({ octokit, owner, repo, identity: await resolveIdentity() }, prNumber),
     comment,
     async dispatchRun(workflowFile, gitRef, inputs) {
       try {
@@ -73426,9 +73457,14 @@ function createGitHubForge(options) {
         throw forgeError(`dispatching ${workflowFile} on ${gitRef}`, caught, ["The dispatcher needs `actions: write`, and the workflow must have a workflow_dispatch trigger on that ref."]);
       }
     },
-    async listWorkflowRuns(workflowFile, status) {
-      const { data } = await guard(`listing runs of ${workflowFile}`, () => octokit.rest.actions.listWorkflowRuns({ owner, repo, workflow_id: workflowFile, per_page: 100, ...status ? { status } : {} }));
-      return data.workflow_runs.map((r) => ({
+    async listWorkflowRuns(workflowFile, status, limit2) {
+      let seen = 0;
+      const runs = await guard(`listing runs of ${workflowFile}`, () => octokit.paginate(octokit.rest.actions.listWorkflowRuns, { owner, repo, workflow_id: workflowFile, per_page: 100, ...status ? { status } : {} }, (response, done) => {
+        seen += response.data.length;
+        if (limit2 !== void 0 && seen >= limit2) done();
+        return response.data;
+      }));
+      return runs.map((r) => ({
         id: r.id,
         status: r.status ?? "unknown",
         conclusion: r.conclusion,
@@ -73438,6 +73474,756 @@ function createGitHubForge(options) {
         createdAt: r.created_at,
         url: r.html_url
       }));
+    }
+  };
+}
+
+// src/adapters/store/git.ts
+import { existsSync as existsSync4 } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+
+// src/core/idea.ts
+var SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+var MAX_IDEA_BYTES = 256 * 1024;
+
+// src/adapters/store/cat-file.ts
+import { spawn as spawn2 } from "node:child_process";
+
+// src/adapters/store/git-exec.ts
+import { spawn } from "node:child_process";
+var DEFAULT_IDENTITY = { name: "IdeaMine", email: "ideamine@users.noreply.github.com" };
+var SAFE_CONFIG = [
+  "-c",
+  "commit.gpgsign=false",
+  "-c",
+  "core.autocrlf=false",
+  "-c",
+  "core.hooksPath=/dev/null",
+  "-c",
+  "core.fsmonitor=false",
+  "-c",
+  "core.quotepath=false"
+];
+var KEEP_GIT_VARS = /^GIT_(TRACE|TRACE2|EXEC_PATH|CONFIG_NOSYSTEM|SSH|SSH_COMMAND|ASKPASS)($|_)/;
+function gitEnvironment(identity, base = process.env) {
+  const env = {};
+  for (const [key, value] of Object.entries(base)) {
+    if (key.startsWith("GIT_") && !KEEP_GIT_VARS.test(key)) continue;
+    env[key] = value;
+  }
+  return {
+    ...env,
+    GIT_AUTHOR_NAME: identity.name,
+    GIT_AUTHOR_EMAIL: identity.email,
+    GIT_COMMITTER_NAME: identity.name,
+    GIT_COMMITTER_EMAIL: identity.email,
+    GIT_TERMINAL_PROMPT: "0",
+    // Messages we match on ("cannot lock ref", "but expected") must not be translated.
+    LC_ALL: "C",
+    LANGUAGE: "C"
+  };
+}
+var GitCommandError = class extends IdeaMineError {
+  constructor(args, result) {
+    super(ErrorCode.internal, `git ${args.join(" ")} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
+    this.args = args;
+    this.result = result;
+  }
+  args;
+  result;
+};
+function runGit(ctx, args, options = {}) {
+  return new Promise((resolve5, reject2) => {
+    const child = spawn("git", [...SAFE_CONFIG, ...args], {
+      cwd: ctx.cwd,
+      env: options.env ? { ...ctx.env, ...options.env } : ctx.env,
+      stdio: ["pipe", "pipe", "pipe"]
+    });
+    const out = [];
+    const err = [];
+    child.stdout.on("data", (chunk) => out.push(chunk));
+    child.stderr.on("data", (chunk) => err.push(chunk));
+    child.on("error", (cause) => reject2(new IdeaMineError(ErrorCode.internal, `cannot run git: ${cause.message}`, { cause })));
+    child.stdin.on("error", () => void 0);
+    child.on("close", (code) => {
+      const result = { code: code ?? -1, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") };
+      if (result.code === 0 || options.okCodes?.includes(result.code)) resolve5(result);
+      else reject2(new GitCommandError(args, result));
+    });
+    child.stdin.end(options.input ?? "");
+  });
+}
+async function gitOut(ctx, args, options = {}) {
+  return (await runGit(ctx, args, options)).stdout.replace(/\n$/, "");
+}
+
+// src/adapters/store/cat-file.ts
+function setRef(stream2, on) {
+  const socket = stream2;
+  if (on) socket.ref?.();
+  else socket.unref?.();
+}
+var CatFile = class {
+  constructor(ctx) {
+    this.ctx = ctx;
+  }
+  ctx;
+  child = null;
+  buffer = Buffer.alloc(0);
+  queue = [];
+  /** Looks names up in one round trip; a missing name (or a bad one, like "<commit>:") maps to null. */
+  async get(names) {
+    for (const name of names) {
+      if (/[\n\r]/.test(name)) throw new IdeaMineError(ErrorCode.internal, `cat-file: object name with a line break: ${JSON.stringify(name)}`);
+    }
+    if (names.length === 0) return [];
+    const child = this.process();
+    const results = names.map(
+      (name) => new Promise((resolve5, reject2) => this.queue.push({ name, resolve: resolve5, reject: reject2 }))
+    );
+    this.refs(true);
+    child.stdin.write(names.map((name) => `${name}
+`).join(""));
+    return Promise.all(results);
+  }
+  close() {
+    const child = this.child;
+    this.child = null;
+    if (child) {
+      child.stdin.end();
+      child.kill();
+    }
+    this.fail(new IdeaMineError(ErrorCode.internal, "cat-file: the store was closed"));
+  }
+  process() {
+    if (this.child) return this.child;
+    const child = spawn2("git", [...SAFE_CONFIG, "cat-file", "--batch"], { cwd: this.ctx.cwd, env: this.ctx.env, stdio: "pipe" });
+    this.child = child;
+    this.buffer = Buffer.alloc(0);
+    const stderr = [];
+    child.stdout.on("data", (chunk) => this.onData(chunk));
+    child.stderr.on("data", (chunk) => stderr.push(chunk));
+    child.stdin.on("error", () => void 0);
+    const gone = (why) => {
+      if (this.child !== child) return;
+      this.child = null;
+      this.fail(new IdeaMineError(ErrorCode.internal, `git cat-file --batch ${why}: ${Buffer.concat(stderr).toString("utf8").trim()}`));
+    };
+    child.on("error", (error2) => gone(`could not run (${error2.message})`));
+    child.on("close", (code) => gone(`exited with ${code ?? "a signal"}`));
+    child.unref();
+    setRef(child.stderr, false);
+    return child;
+  }
+  refs(on) {
+    if (!this.child) return;
+    setRef(this.child.stdin, on);
+    setRef(this.child.stdout, on);
+  }
+  fail(error2) {
+    const queue = this.queue;
+    this.queue = [];
+    for (const pending of queue) pending.reject(error2);
+  }
+  // Responses: "<oid> <type> <size>\n<content>\n", or "<name> missing\n" / "<name> ambiguous\n".
+  onData(chunk) {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    for (; ; ) {
+      const pending = this.queue[0];
+      if (!pending) return;
+      const eol = this.buffer.indexOf(10);
+      if (eol < 0) return;
+      const header = this.buffer.subarray(0, eol).toString("utf8");
+      const match = /^([0-9a-f]{40,64}) (\w+) (\d+)$/.exec(header);
+      if (!match) {
+        this.buffer = this.buffer.subarray(eol + 1);
+        this.queue.shift();
+        pending.resolve(null);
+      } else {
+        const size = Number(match[3]);
+        if (this.buffer.length < eol + 1 + size + 1) return;
+        const content = Buffer.from(this.buffer.subarray(eol + 1, eol + 1 + size));
+        this.buffer = this.buffer.subarray(eol + 1 + size + 1);
+        this.queue.shift();
+        pending.resolve({ oid: match[1] ?? "", type: match[2] ?? "", content });
+      }
+      if (this.queue.length === 0) this.refs(false);
+    }
+  }
+};
+
+// src/adapters/store/git-publish.ts
+import { existsSync as existsSync2 } from "node:fs";
+import { mkdir as mkdir4, rm as rm4, writeFile as writeFile3 } from "node:fs/promises";
+import { dirname, join as join3 } from "node:path";
+
+// src/core/run-id.ts
+var STATE_FORMAT_MAJOR = 1;
+function runIdFor(slug, ideaHash, bundleHash, modelId) {
+  const digest = hashJson({ idea: ideaHash, bundle: bundleHash, model: modelId, format: STATE_FORMAT_MAJOR });
+  return `${slug}-${digest.slice(0, 8)}`;
+}
+var runDir = (runId) => `.ideamine/runs/${runId}`;
+var casPath = (key) => `.ideamine/cas/${key}.json`;
+var stateBranch = (slug) => `ideamine/${slug}`;
+
+// src/adapters/store/validate.ts
+var stateRef = (slug) => `refs/heads/${stateBranch(slug)}`;
+var STATE_REF_PREFIX = stateRef("");
+function checkSlug(slug) {
+  if (!SLUG_PATTERN.test(slug)) {
+    throw badInput(`state store: slug "${slug}" is not valid`, ['use lower-case letters, digits and single dashes, e.g. "todo-app"']);
+  }
+}
+function checkPath(path4, what = "path") {
+  const bad = (why) => {
+    throw badInput(`state store: ${what} "${path4}" ${why}`, ['use a relative path like ".ideamine/runs/<run-id>/run.json"']);
+  };
+  if (path4.length === 0) bad("is empty");
+  if (/[\u0000-\u001f\u007f\\]/.test(path4)) bad("contains a control character or a backslash");
+  for (const segment of path4.split("/")) {
+    if (segment === "" || segment === "." || segment === "..") bad('has an empty, "." or ".." segment');
+    if (segment.toLowerCase() === ".git") bad("points into .git");
+  }
+}
+function normaliseDir(dir) {
+  const trimmed = dir.replace(/\/+$/, "");
+  if (trimmed === "" || trimmed === ".") return "";
+  checkPath(trimmed, "directory");
+  return trimmed;
+}
+var TRAILER_KEY = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
+function commitMessage(message, trailers) {
+  const body = message.replace(/\s+$/, "");
+  if (body.length === 0) throw badInput("state store: commit message is empty", ["pass a one-line summary as message"]);
+  const lines = [];
+  for (const [key, value] of Object.entries(trailers)) {
+    if (!TRAILER_KEY.test(key)) throw badInput(`state store: trailer key "${key}" is not valid`, ['use letters, digits and dashes, e.g. "IdeaMine-Run"']);
+    if (/[\r\n]/.test(value)) throw badInput(`state store: trailer "${key}" has a line break in its value`, ["trailer values are single lines"]);
+    lines.push(`${key}: ${value}`);
+  }
+  return lines.length === 0 ? `${body}
+` : `${body}
+
+${lines.join("\n")}
+`;
+}
+function checkCommitRequest(slug, request2) {
+  checkSlug(slug);
+  for (const write2 of request2.writes) checkPath(write2.path);
+  commitMessage(request2.message, request2.trailers);
+}
+var isUnder = (path4, prefix) => path4 === prefix || path4.startsWith(`${prefix}/`);
+function planWrites(writes) {
+  const deletes = [];
+  const adds = /* @__PURE__ */ new Map();
+  for (const write2 of writes) {
+    if (write2.content === null) {
+      for (const path4 of [...adds.keys()]) if (isUnder(path4, write2.path)) adds.delete(path4);
+      deletes.push(write2.path);
+    } else {
+      adds.set(write2.path, write2.content);
+    }
+  }
+  return { deletes, adds };
+}
+
+// src/adapters/store/git-tree.ts
+import { mkdir as mkdir3, rm as rm3 } from "node:fs/promises";
+import { join as join2 } from "node:path";
+
+// src/adapters/store/locks.ts
+import { readdir as readdir2, readFile, rm as rm2, stat as stat2, writeFile as writeFile2, mkdir as mkdir2 } from "node:fs/promises";
+import { join } from "node:path";
+var privateDir = (commonDir) => join(commonDir, "ideamine");
+var ownersDir = (commonDir) => join(privateDir(commonDir), "owners");
+var userIndexSidecar = (gitDir) => join(gitDir, "index.lock.ideamine");
+var SCRATCH = /^index-.+-(\d+)-\d+(?:\.lock)?$/;
+function processAlive(pid) {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error2) {
+    return error2.code === "EPERM";
+  }
+}
+var openStores = /* @__PURE__ */ new Map();
+async function registerOwner(commonDir) {
+  const dir = ownersDir(commonDir);
+  await mkdir2(dir, { recursive: true });
+  const file = join(dir, String(process.pid));
+  openStores.set(file, (openStores.get(file) ?? 0) + 1);
+  await writeFile2(file, `${(/* @__PURE__ */ new Date()).toISOString()}
+`);
+  let done = false;
+  return async () => {
+    if (done) return;
+    done = true;
+    const left = (openStores.get(file) ?? 1) - 1;
+    if (left > 0) openStores.set(file, left);
+    else {
+      openStores.delete(file);
+      await rm2(file, { force: true });
+    }
+  };
+}
+async function ageMs(path4, now) {
+  try {
+    return now - (await stat2(path4)).mtimeMs;
+  } catch {
+    return null;
+  }
+}
+async function entries(dir) {
+  try {
+    return await readdir2(dir);
+  } catch {
+    return [];
+  }
+}
+async function findLocks(dir) {
+  const found = [];
+  for (const entry of await readdir2(dir, { withFileTypes: true }).catch(() => [])) {
+    const path4 = join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...await findLocks(path4));
+    else if (entry.name.endsWith(".lock")) found.push(path4);
+  }
+  return found;
+}
+async function liveOwners(commonDir) {
+  const live = [];
+  for (const name of await entries(ownersDir(commonDir))) {
+    const pid = Number(name);
+    if (processAlive(pid) && pid !== process.pid) live.push(pid);
+    else if (!processAlive(pid)) await rm2(join(ownersDir(commonDir), name), { force: true });
+  }
+  return live;
+}
+var REF_LOCK_STALE_MS = 0;
+async function cleanStaleLocks(gitDir, options) {
+  const commonDir = options.commonDir ?? gitDir;
+  const now = options.now ?? Date.now();
+  const old = async (path4) => {
+    const age = await ageMs(path4, now);
+    return age !== null && age > options.olderThanMs;
+  };
+  const removed = [];
+  const remove = async (path4) => {
+    await rm2(path4, { force: true, recursive: true });
+    removed.push(path4);
+  };
+  for (const name of await entries(privateDir(commonDir))) {
+    const match = SCRATCH.exec(name);
+    const path4 = join(privateDir(commonDir), name);
+    if (match && !processAlive(Number(match[1])) && await old(path4)) await remove(path4);
+  }
+  const refLocks = await findLocks(join(commonDir, "refs", "heads", "ideamine"));
+  if (refLocks.length > 0 && (await liveOwners(commonDir)).length === 0) {
+    for (const lock of refLocks) {
+      const age = await ageMs(lock, now);
+      if (age !== null && age >= Math.min(options.olderThanMs, REF_LOCK_STALE_MS)) await remove(lock);
+    }
+  }
+  const indexLock = join(gitDir, "index.lock");
+  const sidecar = userIndexSidecar(gitDir);
+  const owner = await readFile(sidecar, "utf8").then((text) => Number(text.trim()), () => null);
+  if (owner !== null && !processAlive(owner)) {
+    const lockAge = await ageMs(indexLock, now);
+    const sidecarAge = await ageMs(sidecar, now);
+    const ours = lockAge !== null && sidecarAge !== null && lockAge <= sidecarAge + 1e3 && sidecarAge - lockAge < 6e4;
+    if (ours && lockAge > options.olderThanMs) await remove(indexLock);
+    if (lockAge === null || ours && lockAge > options.olderThanMs) await rm2(sidecar, { force: true });
+  }
+  return removed;
+}
+
+// src/adapters/store/git-tree.ts
+var scratchCounter = 0;
+var scratchPath = (repo, kind) => join2(privateDir(repo.commonDir), `${kind}-${process.pid}-${scratchCounter += 1}`);
+async function buildTree(repo, writer, label, base, plan) {
+  await mkdir3(privateDir(repo.commonDir), { recursive: true });
+  const index = scratchPath(repo, `index-${label}`);
+  const env = { GIT_INDEX_FILE: index };
+  const cfg = ["-c", "core.splitIndex=false"];
+  try {
+    if (base !== null) await runGit(repo.ctx, [...cfg, "read-tree", base], { env });
+    let removed = [];
+    if (plan.deletes.length > 0 && base !== null) {
+      const out = await runGit(repo.ctx, ["ls-files", "-z", "--", ...plan.deletes], { env: { ...env, GIT_LITERAL_PATHSPECS: "1" } });
+      removed = out.stdout.split("\0").filter((path4) => path4.length > 0);
+    }
+    const paths = [...plan.adds.keys()];
+    const oids = await Promise.all([...plan.adds.values()].map((content) => writer.write("blob", Buffer.from(content, "utf8"))));
+    const blobs = new Map(paths.map((path4, i) => [path4, oids[i] ?? ""]));
+    const zero = "0".repeat(repo.oidLength);
+    const records = [
+      ...removed.map((path4) => `0 ${zero}	${path4}\0`),
+      ...paths.map((path4) => `100644 ${blobs.get(path4) ?? ""}	${path4}\0`)
+    ];
+    if (records.length > 0) {
+      await runGit(repo.ctx, [...cfg, "update-index", "--add", "--replace", "-z", "--index-info"], { env, input: records.join("") });
+    }
+    const tree = await gitOut(repo.ctx, [...cfg, "write-tree"], { env });
+    return { tree, blobs, removed };
+  } finally {
+    await rm3(index, { force: true });
+  }
+}
+
+// src/adapters/store/git-publish.ts
+var IN_PROGRESS = [
+  ["MERGE_HEAD", "a merge"],
+  ["rebase-merge", "a rebase"],
+  ["rebase-apply", "a rebase or git am"],
+  ["CHERRY_PICK_HEAD", "a cherry-pick"],
+  ["REVERT_HEAD", "a revert"]
+];
+var refused = (why) => ({ committed: false, where: `${why}, so the files stay on the state branch` });
+async function unsafeBecause(repo, paths) {
+  if (!repo.hasWorkTree) return "the repository is bare (no working tree)";
+  const branch = await runGit(repo.ctx, ["symbolic-ref", "-q", "HEAD"], { okCodes: [1] });
+  if (branch.code !== 0) return "HEAD is detached (no current branch)";
+  for (const [file, what] of IN_PROGRESS) {
+    if (existsSync2(join3(repo.gitDir, file))) return `${what} is in progress`;
+  }
+  if (existsSync2(join3(repo.gitDir, "index.lock"))) return "another git command holds .git/index.lock";
+  const status = await runGit(
+    repo.ctx,
+    ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=matching", "--", ...paths],
+    { env: { GIT_LITERAL_PATHSPECS: "1", GIT_OPTIONAL_LOCKS: "0" } }
+  );
+  const first = status.stdout.split("\0").find((entry) => entry.length > 3);
+  if (first !== void 0) return `"${first.slice(3)}" has uncommitted changes in the working tree or index`;
+  return null;
+}
+async function publishFiles(repo, writer, files, message) {
+  if (files.length === 0) throw badInput("publish: no files given", ["pass at least one file, e.g. dossiers/<slug>/RELEASE_DOSSIER.md"]);
+  for (const file of files) checkPath(file.path, "publish path");
+  const text = commitMessage(message, {});
+  const plan = planWrites(files);
+  const why = await unsafeBecause(repo, [...new Set(files.map((file) => file.path))]);
+  if (why !== null) return refused(why);
+  const heads = await runGit(repo.ctx, ["rev-parse", "-q", "--verify", "HEAD^{commit}"], { okCodes: [1] });
+  const head = heads.code === 0 ? heads.stdout.trim() : null;
+  const branchRef = await gitOut(repo.ctx, ["symbolic-ref", "-q", "HEAD"]);
+  const branch = branchRef.replace(/^refs\/heads\//, "");
+  const built = await buildTree(repo, writer, "publish", head, plan);
+  if (head !== null && built.tree === await gitOut(repo.ctx, ["rev-parse", `${head}^{tree}`])) {
+    return { committed: true, where: `${branch} (already up to date)`, commit: head };
+  }
+  const commit = await gitOut(repo.ctx, ["commit-tree", built.tree, ...head ? ["-p", head] : [], "-F", "-"], { input: text });
+  const subject = text.split("\n", 1)[0] ?? "";
+  const moved = await runGit(
+    repo.ctx,
+    ["update-ref", "-m", `commit: ${subject}`, "HEAD", commit, head ?? "0".repeat(repo.oidLength)],
+    { okCodes: [1, 128] }
+  );
+  if (moved.code !== 0) return refused(`${branch} moved while publishing (${moved.stderr.trim()})`);
+  try {
+    await syncWorkTree(repo, built.blobs, built.removed, plan.adds);
+  } catch (cause) {
+    throw new IdeaMineError(ErrorCode.internal, `publish: committed ${commit} on ${branch} but could not update the working tree or index`, {
+      cause,
+      details: [`to match the commit, run: git checkout HEAD -- ${[...plan.adds.keys(), ...built.removed].join(" ")}`]
+    });
+  }
+  return { committed: true, where: branch, commit };
+}
+async function syncWorkTree(repo, blobs, removed, adds) {
+  const root = repo.ctx.cwd;
+  for (const path4 of removed) if (!adds.has(path4)) await rm4(join3(root, path4), { force: true });
+  for (const [path4, content] of adds) {
+    await mkdir4(dirname(join3(root, path4)), { recursive: true });
+    await writeFile3(join3(root, path4), content);
+  }
+  const zero = "0".repeat(repo.oidLength);
+  const records = [
+    ...removed.filter((path4) => !adds.has(path4)).map((path4) => `0 ${zero}	${path4}\0`),
+    ...[...blobs].map(([path4, oid]) => `100644 ${oid}	${path4}\0`)
+  ];
+  const sidecar = userIndexSidecar(repo.gitDir);
+  await writeFile3(sidecar, `${process.pid}
+`);
+  try {
+    await runGit(repo.ctx, ["update-index", "--add", "--replace", "-z", "--index-info"], { input: records.join("") });
+  } finally {
+    await rm4(sidecar, { force: true });
+  }
+}
+
+// src/adapters/store/objects.ts
+import { createHash } from "node:crypto";
+import { existsSync as existsSync3 } from "node:fs";
+import { link, mkdir as mkdir5, unlink as unlink2, writeFile as writeFile4 } from "node:fs/promises";
+import { join as join4 } from "node:path";
+import { promisify } from "node:util";
+import { deflate } from "node:zlib";
+var deflateAsync = promisify(deflate);
+var TREE_MODE = "40000";
+var FILE_MODE = "100644";
+var tempCounter = 0;
+var ObjectWriter = class {
+  constructor(objectsDir, oidLength) {
+    this.objectsDir = objectsDir;
+    this.oidLength = oidLength;
+  }
+  objectsDir;
+  oidLength;
+  oidOf(type, body) {
+    return createHash(this.oidLength === 64 ? "sha256" : "sha1").update(`${type} ${body.length}\0`).update(body).digest("hex");
+  }
+  /** Stores the object unless it is already loose; temp file then link, as git does, so readers never see half. */
+  async write(type, body) {
+    const oid = this.oidOf(type, body);
+    const dir = join4(this.objectsDir, oid.slice(0, 2));
+    const final = join4(dir, oid.slice(2));
+    if (existsSync3(final)) return oid;
+    const data = await deflateAsync(Buffer.concat([Buffer.from(`${type} ${body.length}\0`), body]));
+    await mkdir5(dir, { recursive: true });
+    const temp = join4(dir, `tmp_obj_ideamine_${process.pid}_${tempCounter += 1}`);
+    await writeFile4(temp, data, { mode: 292 });
+    try {
+      await link(temp, final);
+    } catch (error2) {
+      if (error2.code !== "EEXIST") throw error2;
+    } finally {
+      await unlink2(temp);
+    }
+    return oid;
+  }
+};
+function sortKey(name, mode) {
+  return Buffer.from(mode === TREE_MODE ? `${name}/` : name, "utf8");
+}
+function serializeTree(entries2) {
+  const sorted = [...entries2].sort(([a, ea], [b, eb]) => Buffer.compare(sortKey(a, ea.mode), sortKey(b, eb.mode)));
+  return Buffer.concat(
+    sorted.flatMap(([name, entry]) => [Buffer.from(`${entry.mode} ${name}\0`, "utf8"), Buffer.from(entry.oid, "hex")])
+  );
+}
+function parseTree(content, oidLength) {
+  const entries2 = /* @__PURE__ */ new Map();
+  const oidBytes = oidLength / 2;
+  let at = 0;
+  while (at < content.length) {
+    const space = content.indexOf(32, at);
+    const nul = content.indexOf(0, space);
+    if (space < 0 || nul < 0) break;
+    const mode = content.subarray(at, space).toString("latin1");
+    const name = content.subarray(space + 1, nul).toString("utf8");
+    entries2.set(name, { mode, oid: content.subarray(nul + 1, nul + 1 + oidBytes).toString("hex") });
+    at = nul + 1 + oidBytes;
+  }
+  return entries2;
+}
+function gitTimestamp(date) {
+  const offset = -date.getTimezoneOffset();
+  const abs = Math.abs(offset);
+  const zone = `${offset < 0 ? "-" : "+"}${String(Math.floor(abs / 60)).padStart(2, "0")}${String(abs % 60).padStart(2, "0")}`;
+  return `${Math.floor(date.getTime() / 1e3)} ${zone}`;
+}
+function serializeCommit(tree, parents, identity, message, date) {
+  const who = `${identity.name} <${identity.email}> ${gitTimestamp(date)}`;
+  const header = [`tree ${tree}`, ...parents.map((parent) => `parent ${parent}`), `author ${who}`, `committer ${who}`];
+  return Buffer.from(`${header.join("\n")}
+
+${message}`, "utf8");
+}
+
+// src/adapters/store/state-tree.ts
+var isDir = (value) => value !== void 0 && "entries" in value;
+var TreeCache = class {
+  constructor(cat, oidLength) {
+    this.cat = cat;
+    this.oidLength = oidLength;
+  }
+  cat;
+  oidLength;
+  trees = /* @__PURE__ */ new Map();
+  /** Loads trees by name ("<tree>:<dir>") or id in one round trip; returns their ids (null when not a tree). */
+  async prefetch(names) {
+    const objects = await this.cat.get(names);
+    return objects.map((object) => {
+      if (object?.type !== "tree") return null;
+      if (this.trees.size > 5e3) this.trees.clear();
+      this.trees.set(object.oid, parseTree(object.content, this.oidLength));
+      return object.oid;
+    });
+  }
+  async entries(oid) {
+    if (!this.trees.has(oid)) await this.prefetch([oid]);
+    const found = this.trees.get(oid);
+    if (!found) throw new IdeaMineError(ErrorCode.corrupt, `state store: tree ${oid} is missing from the object database`);
+    return new Map(found);
+  }
+};
+var parentDirs = (path4) => {
+  const parts = path4.split("/");
+  return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join("/"));
+};
+async function buildStateTree(cache, writer, base, plan) {
+  if (base !== null) {
+    const dirs = /* @__PURE__ */ new Set();
+    for (const path4 of [...plan.deletes, ...plan.adds.keys()]) for (const dir of parentDirs(path4)) dirs.add(dir);
+    await cache.prefetch([base, ...[...dirs].map((dir) => `${base}:${dir}`)]);
+  }
+  const root = { entries: base === null ? /* @__PURE__ */ new Map() : await cache.entries(base) };
+  const open3 = async (segments, create) => {
+    let dir = root;
+    for (const name of segments) {
+      const child = dir.entries.get(name);
+      let next;
+      if (isDir(child)) next = child;
+      else if (child?.mode === TREE_MODE) next = { entries: await cache.entries(child.oid) };
+      else if (create) next = { entries: /* @__PURE__ */ new Map() };
+      else return null;
+      dir.entries.set(name, next);
+      dir = next;
+    }
+    return dir;
+  };
+  for (const path4 of plan.deletes) {
+    const segments = path4.split("/");
+    const name = segments.pop() ?? "";
+    const dir = await open3(segments, false);
+    dir?.entries.delete(name);
+  }
+  const blobIds = await Promise.all([...plan.adds.values()].map((content) => writer.write("blob", Buffer.from(content, "utf8"))));
+  let i = 0;
+  for (const path4 of plan.adds.keys()) {
+    const segments = path4.split("/");
+    const name = segments.pop() ?? "";
+    const dir = await open3(segments, true);
+    dir?.entries.set(name, { mode: FILE_MODE, oid: blobIds[i] ?? "" });
+    i += 1;
+  }
+  return await flush(writer, root) ?? await writer.write("tree", Buffer.alloc(0));
+}
+async function flush(writer, dir) {
+  const entries2 = /* @__PURE__ */ new Map();
+  for (const [name, value] of dir.entries) {
+    if (!isDir(value)) {
+      entries2.set(name, value);
+      continue;
+    }
+    const oid = await flush(writer, value);
+    if (oid !== null) entries2.set(name, { mode: TREE_MODE, oid });
+  }
+  if (entries2.size === 0) return null;
+  return writer.write("tree", serializeTree(entries2));
+}
+
+// src/adapters/store/git.ts
+var LOST_RACE = /cannot lock ref|but expected|already exists|unable to resolve reference/i;
+var OID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+async function openRepo(repoDir, identity) {
+  const env = gitEnvironment(identity);
+  if (!existsSync4(repoDir)) throw badInput(`state store: directory ${repoDir} does not exist`, ["pass an existing repository directory"]);
+  const probe = await runGit(
+    { cwd: repoDir, env },
+    ["rev-parse", "--absolute-git-dir", "--git-common-dir", "--is-bare-repository", "--show-object-format", "--git-path", "objects"],
+    { okCodes: [128] }
+  ).catch((cause) => {
+    throw badInput(`state store: cannot open ${repoDir}`, [String(cause instanceof Error ? cause.message : cause)]);
+  });
+  const [gitDir, common, bare, format, objects] = probe.stdout.trim().split("\n");
+  if (probe.code !== 0 || !gitDir || !common || !objects) {
+    throw badInput(`state store: ${repoDir} is not inside a git repository`, ["run `git init` there, or pass the repository directory"]);
+  }
+  const commonDir = isAbsolute(common) ? common : resolve(repoDir, common);
+  const hasWorkTree = bare !== "true";
+  const cwd = hasWorkTree ? await gitOut({ cwd: repoDir, env }, ["rev-parse", "--show-toplevel"]) : gitDir;
+  const objectsDir = isAbsolute(objects) ? objects : resolve(repoDir, objects);
+  return { ctx: { cwd, env }, gitDir, commonDir, objectsDir, oidLength: format === "sha256" ? 64 : 40, hasWorkTree };
+}
+async function createGitStore(options) {
+  const identity = options.identity ?? DEFAULT_IDENTITY;
+  if (/[<>\n]/.test(identity.name + identity.email) || identity.name.trim() === "" || !identity.email.includes("@")) {
+    throw badInput(`state store: identity "${identity.name} <${identity.email}>" is not valid`, ["pass a name and an e-mail address without < > or line breaks"]);
+  }
+  const repo = await openRepo(options.repoDir, identity);
+  await cleanStaleLocks(repo.gitDir, { olderThanMs: options.staleLockMs ?? 6e4, commonDir: repo.commonDir });
+  const unregister = await registerOwner(repo.commonDir);
+  const cat = new CatFile(repo.ctx);
+  const writer = new ObjectWriter(repo.objectsDir, repo.oidLength);
+  const trees = new TreeCache(cat, repo.oidLength);
+  const tip = async (slug) => {
+    checkSlug(slug);
+    const [object] = await cat.get([stateRef(slug)]);
+    return object?.type === "commit" ? object.oid : null;
+  };
+  const commitAt = async (slug, at) => {
+    if (at === void 0) return tip(slug);
+    checkSlug(slug);
+    if (!OID.test(at)) throw badInput(`state store: "${at}" is not a commit id`, ["pass a full 40-character commit hash"]);
+    const [object] = await cat.get([at]);
+    if (object?.type !== "commit") throw new IdeaMineError(ErrorCode.notFound, `state store: commit ${at} does not exist in ${repo.gitDir}`);
+    return at;
+  };
+  return {
+    gitDir: repo.gitDir,
+    tip,
+    async read(slug, paths, at) {
+      for (const path4 of paths) checkPath(path4);
+      const commit = await commitAt(slug, at);
+      const result = new Map(paths.map((path4) => [path4, null]));
+      if (commit === null) return result;
+      const objects = await cat.get(paths.map((path4) => `${commit}:${path4}`));
+      paths.forEach((path4, i) => {
+        const object = objects[i];
+        result.set(path4, object?.type === "blob" ? object.content.toString("utf8") : null);
+      });
+      return result;
+    },
+    async list(slug, dir) {
+      const path4 = normaliseDir(dir);
+      const commit = await tip(slug);
+      if (commit === null) return [];
+      const [object] = await cat.get([path4 === "" ? `${commit}^{tree}` : `${commit}:${path4}`]);
+      return object?.type === "tree" ? [...parseTree(object.content, repo.oidLength).keys()].sort() : [];
+    },
+    async commit(slug, request2) {
+      checkCommitRequest(slug, request2);
+      const ref = stateRef(slug);
+      const conflict = (found, cause) => new IdeaMineError(
+        ErrorCode.conflict,
+        `state branch ideamine/${slug} moved: expected ${request2.expectedTip ?? "no branch"}, found ${found ?? "no branch"}`,
+        { retryable: true, ...cause ? { cause, details: [cause.result.stderr.trim()] } : {} }
+      );
+      const [head] = await cat.get([ref]);
+      const current = head?.type === "commit" ? head.oid : null;
+      if (current !== request2.expectedTip) throw conflict(current);
+      const baseTree = head?.type === "commit" ? /^tree ([0-9a-f]+)/.exec(head.content.toString("latin1"))?.[1] ?? null : null;
+      const tree = await buildStateTree(trees, writer, baseTree, planWrites(request2.writes));
+      const parents = current === null ? [] : [current];
+      const message = commitMessage(request2.message, request2.trailers);
+      const commit = await writer.write("commit", serializeCommit(tree, parents, identity, message, /* @__PURE__ */ new Date()));
+      const old = request2.expectedTip ?? "0".repeat(repo.oidLength);
+      try {
+        await runGit(repo.ctx, ["update-ref", "-m", `ideamine: ${message.split("\n", 1)[0] ?? ""}`, ref, commit, old]);
+      } catch (error2) {
+        if (!(error2 instanceof GitCommandError) || !LOST_RACE.test(error2.result.stderr)) throw error2;
+        throw conflict(await tip(slug).catch(() => null), error2);
+      }
+      return commit;
+    },
+    async slugs() {
+      const out = await gitOut(repo.ctx, ["for-each-ref", "--format=%(refname)", STATE_REF_PREFIX]);
+      return out.split("\n").map((ref) => ref.slice(STATE_REF_PREFIX.length)).filter((slug) => SLUG_PATTERN.test(slug)).sort();
+    },
+    publish(files, message) {
+      return publishFiles(repo, writer, files, message);
+    },
+    async readPublished(path4) {
+      checkPath(path4);
+      const [object] = await cat.get([`HEAD:${path4}`]);
+      return object?.type === "blob" ? object.content.toString("utf8") : null;
+    },
+    async close() {
+      cat.close();
+      await unregister();
     }
   };
 }
@@ -73578,10 +74364,6 @@ var idea_schema_default = {
     }
   }
 };
-
-// src/core/idea.ts
-var SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-var MAX_IDEA_BYTES = 256 * 1024;
 
 // src/core/yaml-doc.ts
 var import_yaml = __toESM(require_dist(), 1);
@@ -73945,945 +74727,9 @@ function loadIdeaError(file, issues) {
   return badInput(`${file}: ${count3} in the idea file; fix ${issues.length === 1 ? "it" : "them"} and run again`, issues);
 }
 
-// action/src/summary.ts
-var esc = (text) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-var num = (n) => n === null ? "\u2014" : String(Math.round(n * 1e3) / 1e3);
-var fmtCost = (usd2) => usd2 === null ? "not measured" : `$${usd2.toFixed(4)}`;
-var fmtTokens = (state) => state?.tokens ? `${state.tokens.input + state.tokens.output} (input ${state.tokens.input}, output ${state.tokens.output})` : "not measured";
-async function write(build) {
-  if (!process.env["GITHUB_STEP_SUMMARY"]) return;
-  build(summary);
-  await summary.write();
-}
-async function writePhaseSummary(s) {
-  await write((summary2) => {
-    summary2.addHeading(`IdeaMine: ${esc(s.slug)} / ${esc(s.phase)}`, 2);
-    summary2.addTable([
-      [{ data: "field", header: true }, { data: "value", header: true }],
-      ["run", s.runId || "\u2014"],
-      ["status", s.status],
-      ["phase status", s.phaseState?.status ?? "not started"],
-      ["attempts", String(s.phaseState?.attempts ?? 0)],
-      ["score", num(s.phaseState?.score ?? null)],
-      ["tokens", fmtTokens(s.phaseState)],
-      ["cost", fmtCost(s.phaseState?.costUsd ?? null)],
-      ["GitHub API requests", String(s.forgeRequests)]
-    ]);
-    if (s.gate) {
-      summary2.addHeading("Gate metrics", 3);
-      summary2.addTable([
-        ["metric", "value", "threshold", "weight", "required", "result"].map((data) => ({ data, header: true })),
-        ...s.gate.metrics.map((m) => [
-          esc(m.id),
-          num(m.value),
-          `${m.operator} ${num(m.threshold)}`,
-          num(m.weight),
-          m.required ? "yes" : "no",
-          m.passed === null ? "not judged" : m.passed ? "pass" : "fail"
-        ])
-      ]);
-    }
-    if (s.prUrl) summary2.addRaw(`Gate pull request: ${s.prUrl}`, true);
-    for (const note of s.notes) summary2.addRaw(`
-${esc(note)}`, true);
-  });
-}
-async function writeDispatchSummary(s) {
-  await write((summary2) => {
-    summary2.addHeading("IdeaMine: changed ideas", 2);
-    if (s.dispatched.length === 0 && s.invalid.length === 0) summary2.addRaw("No idea files changed in this push.", true);
-    if (s.dispatched.length > 0) {
-      summary2.addRaw(`Started a run workflow on \`${s.ref}\` for:`, true);
-      summary2.addList(s.dispatched.map((slug) => `\`${slug}\``));
-    }
-    for (const bad of s.invalid) {
-      summary2.addHeading(`${esc(bad.file)}: ${bad.issues.length === 1 ? "1 problem" : `${bad.issues.length} problems`}`, 3);
-      summary2.addList(bad.issues.map(esc));
-    }
-    summary2.addRaw(`GitHub API requests: ${s.forgeRequests}`, true);
-  });
-}
-
-// action/src/commands/dispatch.ts
-var RUN_WORKFLOW = "ideamine-run.yml";
-var ACTIONS_BOT = "github-actions[bot]";
-function forgeFor(options, token) {
-  return createGitHubForge({
-    token,
-    owner: options.owner,
-    repo: options.repo,
-    baseUrl: options.apiUrl,
-    identityLogin: ACTIONS_BOT,
-    warn: (message) => warning(message)
-  });
-}
-function changedIdeaFiles(payload, exists2) {
-  const touched = /* @__PURE__ */ new Set();
-  for (const commit of payload.commits ?? []) {
-    for (const file of [...commit.added ?? [], ...commit.modified ?? []]) touched.add(file);
-  }
-  return [...touched].filter((f) => /^ideas\/[^/]+$/.test(f) && !/^ideas\/readme(\.md)?$/i.test(f) && exists2(f)).sort();
-}
-var lineOf = (issue2) => {
-  const match = /^[^:]+:(\d+):\d+: /.exec(issue2);
-  return match?.[1] ? Number(match[1]) : void 0;
-};
-async function readPayload(options) {
-  if (!options.eventPath) throw badInput("GITHUB_EVENT_PATH is not set: dispatch runs on a push event inside GitHub Actions");
-  try {
-    return JSON.parse(await readFile(options.eventPath, "utf8"));
-  } catch (caught) {
-    throw badInput(`GITHUB_EVENT_PATH ${options.eventPath}: cannot read the event payload`, [caught instanceof Error ? caught.message : String(caught)]);
-  }
-}
-async function dispatchCommand(options) {
-  if (options.eventName !== "" && options.eventName !== "push") {
-    throw badInput(`command dispatch runs on push events, not ${options.eventName}`, ["Use the generated ideamine-dispatch.yml workflow (on: push, paths: ideas/**)."]);
-  }
-  const payload = await readPayload(options);
-  const ref = (options.env["GITHUB_REF"] ?? payload.ref ?? "").replace(/^refs\/heads\//, "");
-  if (ref === "") throw badInput("GITHUB_REF is not set: cannot tell which branch to start the runs on");
-  const files = changedIdeaFiles(payload, (f) => existsSync2(join(options.workspace, f)));
-  const valid = [];
-  const invalid = [];
-  for (const file of files) {
-    const parsed = parseIdea({ file, bytes: await readFile(join(options.workspace, file)) });
-    if (!parsed.ok) {
-      invalid.push({ file, issues: parsed.issues });
-      for (const issue2 of parsed.issues) {
-        const line = lineOf(issue2);
-        error(issue2, { file, ...line === void 0 ? {} : { startLine: line } });
-      }
-      continue;
-    }
-    valid.push(parsed.value.slug);
-  }
-  const forge = forgeFor(options, options.githubToken);
-  for (const slug of valid) {
-    await forge.dispatchRun(RUN_WORKFLOW, ref, { slug });
-    info(`Started ${RUN_WORKFLOW} on ${ref} for ${slug}.`);
-  }
-  if (files.length === 0) info("No idea files changed in this push.");
-  await writeDispatchSummary({ dispatched: valid, invalid, ref, forgeRequests: forge.stats.requests });
-  const failure = invalid.length === 0 ? null : `${invalid.length === 1 ? "1 idea file has" : `${invalid.length} idea files have`} problems: ${invalid.map((i) => i.file).join(", ")} (see the annotations and the job summary)`;
-  return { status: valid.length > 0 ? "dispatched" : "nothing-due", runId: "", failure };
-}
-
-// action/src/commands/phase.ts
-import { existsSync as existsSync7 } from "node:fs";
-import { join as join9 } from "node:path";
-
-// src/adapters/store/git.ts
-import { existsSync as existsSync5 } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
-
-// src/adapters/store/cat-file.ts
-import { spawn as spawn2 } from "node:child_process";
-
-// src/adapters/store/git-exec.ts
-import { spawn } from "node:child_process";
-var DEFAULT_IDENTITY = { name: "IdeaMine", email: "ideamine@users.noreply.github.com" };
-var SAFE_CONFIG = [
-  "-c",
-  "commit.gpgsign=false",
-  "-c",
-  "core.autocrlf=false",
-  "-c",
-  "core.hooksPath=/dev/null",
-  "-c",
-  "core.fsmonitor=false",
-  "-c",
-  "core.quotepath=false"
-];
-var KEEP_GIT_VARS = /^GIT_(TRACE|TRACE2|EXEC_PATH|CONFIG_NOSYSTEM|SSH|SSH_COMMAND|ASKPASS)($|_)/;
-function gitEnvironment(identity, base = process.env) {
-  const env = {};
-  for (const [key, value] of Object.entries(base)) {
-    if (key.startsWith("GIT_") && !KEEP_GIT_VARS.test(key)) continue;
-    env[key] = value;
-  }
-  return {
-    ...env,
-    GIT_AUTHOR_NAME: identity.name,
-    GIT_AUTHOR_EMAIL: identity.email,
-    GIT_COMMITTER_NAME: identity.name,
-    GIT_COMMITTER_EMAIL: identity.email,
-    GIT_TERMINAL_PROMPT: "0",
-    // Messages we match on ("cannot lock ref", "but expected") must not be translated.
-    LC_ALL: "C",
-    LANGUAGE: "C"
-  };
-}
-var GitCommandError = class extends IdeaMineError {
-  constructor(args, result) {
-    super(ErrorCode.internal, `git ${args.join(" ")} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
-    this.args = args;
-    this.result = result;
-  }
-  args;
-  result;
-};
-function runGit(ctx, args, options = {}) {
-  return new Promise((resolve5, reject2) => {
-    const child = spawn("git", [...SAFE_CONFIG, ...args], {
-      cwd: ctx.cwd,
-      env: options.env ? { ...ctx.env, ...options.env } : ctx.env,
-      stdio: ["pipe", "pipe", "pipe"]
-    });
-    const out = [];
-    const err = [];
-    child.stdout.on("data", (chunk) => out.push(chunk));
-    child.stderr.on("data", (chunk) => err.push(chunk));
-    child.on("error", (cause) => reject2(new IdeaMineError(ErrorCode.internal, `cannot run git: ${cause.message}`, { cause })));
-    child.stdin.on("error", () => void 0);
-    child.on("close", (code) => {
-      const result = { code: code ?? -1, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") };
-      if (result.code === 0 || options.okCodes?.includes(result.code)) resolve5(result);
-      else reject2(new GitCommandError(args, result));
-    });
-    child.stdin.end(options.input ?? "");
-  });
-}
-async function gitOut(ctx, args, options = {}) {
-  return (await runGit(ctx, args, options)).stdout.replace(/\n$/, "");
-}
-
-// src/adapters/store/cat-file.ts
-function setRef(stream2, on) {
-  const socket = stream2;
-  if (on) socket.ref?.();
-  else socket.unref?.();
-}
-var CatFile = class {
-  constructor(ctx) {
-    this.ctx = ctx;
-  }
-  ctx;
-  child = null;
-  buffer = Buffer.alloc(0);
-  queue = [];
-  /** Looks names up in one round trip; a missing name (or a bad one, like "<commit>:") maps to null. */
-  async get(names) {
-    for (const name of names) {
-      if (/[\n\r]/.test(name)) throw new IdeaMineError(ErrorCode.internal, `cat-file: object name with a line break: ${JSON.stringify(name)}`);
-    }
-    if (names.length === 0) return [];
-    const child = this.process();
-    const results = names.map(
-      (name) => new Promise((resolve5, reject2) => this.queue.push({ name, resolve: resolve5, reject: reject2 }))
-    );
-    this.refs(true);
-    child.stdin.write(names.map((name) => `${name}
-`).join(""));
-    return Promise.all(results);
-  }
-  close() {
-    const child = this.child;
-    this.child = null;
-    if (child) {
-      child.stdin.end();
-      child.kill();
-    }
-    this.fail(new IdeaMineError(ErrorCode.internal, "cat-file: the store was closed"));
-  }
-  process() {
-    if (this.child) return this.child;
-    const child = spawn2("git", [...SAFE_CONFIG, "cat-file", "--batch"], { cwd: this.ctx.cwd, env: this.ctx.env, stdio: "pipe" });
-    this.child = child;
-    this.buffer = Buffer.alloc(0);
-    const stderr = [];
-    child.stdout.on("data", (chunk) => this.onData(chunk));
-    child.stderr.on("data", (chunk) => stderr.push(chunk));
-    child.stdin.on("error", () => void 0);
-    const gone = (why) => {
-      if (this.child !== child) return;
-      this.child = null;
-      this.fail(new IdeaMineError(ErrorCode.internal, `git cat-file --batch ${why}: ${Buffer.concat(stderr).toString("utf8").trim()}`));
-    };
-    child.on("error", (error2) => gone(`could not run (${error2.message})`));
-    child.on("close", (code) => gone(`exited with ${code ?? "a signal"}`));
-    child.unref();
-    setRef(child.stderr, false);
-    return child;
-  }
-  refs(on) {
-    if (!this.child) return;
-    setRef(this.child.stdin, on);
-    setRef(this.child.stdout, on);
-  }
-  fail(error2) {
-    const queue = this.queue;
-    this.queue = [];
-    for (const pending of queue) pending.reject(error2);
-  }
-  // Responses: "<oid> <type> <size>\n<content>\n", or "<name> missing\n" / "<name> ambiguous\n".
-  onData(chunk) {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-    for (; ; ) {
-      const pending = this.queue[0];
-      if (!pending) return;
-      const eol = this.buffer.indexOf(10);
-      if (eol < 0) return;
-      const header = this.buffer.subarray(0, eol).toString("utf8");
-      const match = /^([0-9a-f]{40,64}) (\w+) (\d+)$/.exec(header);
-      if (!match) {
-        this.buffer = this.buffer.subarray(eol + 1);
-        this.queue.shift();
-        pending.resolve(null);
-      } else {
-        const size = Number(match[3]);
-        if (this.buffer.length < eol + 1 + size + 1) return;
-        const content = Buffer.from(this.buffer.subarray(eol + 1, eol + 1 + size));
-        this.buffer = this.buffer.subarray(eol + 1 + size + 1);
-        this.queue.shift();
-        pending.resolve({ oid: match[1] ?? "", type: match[2] ?? "", content });
-      }
-      if (this.queue.length === 0) this.refs(false);
-    }
-  }
-};
-
-// src/adapters/store/git-publish.ts
-import { existsSync as existsSync3 } from "node:fs";
-import { mkdir as mkdir4, rm as rm4, writeFile as writeFile3 } from "node:fs/promises";
-import { dirname, join as join4 } from "node:path";
-
-// src/core/run-id.ts
-var STATE_FORMAT_MAJOR = 1;
-function runIdFor(slug, ideaHash, bundleHash, modelId) {
-  const digest = hashJson({ idea: ideaHash, bundle: bundleHash, model: modelId, format: STATE_FORMAT_MAJOR });
-  return `${slug}-${digest.slice(0, 8)}`;
-}
-var runDir = (runId) => `.ideamine/runs/${runId}`;
-var casPath = (key) => `.ideamine/cas/${key}.json`;
-var stateBranch = (slug) => `ideamine/${slug}`;
-
-// src/adapters/store/validate.ts
-var stateRef = (slug) => `refs/heads/${stateBranch(slug)}`;
-var STATE_REF_PREFIX = stateRef("");
-function checkSlug(slug) {
-  if (!SLUG_PATTERN.test(slug)) {
-    throw badInput(`state store: slug "${slug}" is not valid`, ['use lower-case letters, digits and single dashes, e.g. "todo-app"']);
-  }
-}
-function checkPath(path4, what = "path") {
-  const bad = (why) => {
-    throw badInput(`state store: ${what} "${path4}" ${why}`, ['use a relative path like ".ideamine/runs/<run-id>/run.json"']);
-  };
-  if (path4.length === 0) bad("is empty");
-  if (/[\u0000-\u001f\u007f\\]/.test(path4)) bad("contains a control character or a backslash");
-  for (const segment of path4.split("/")) {
-    if (segment === "" || segment === "." || segment === "..") bad('has an empty, "." or ".." segment');
-    if (segment.toLowerCase() === ".git") bad("points into .git");
-  }
-}
-function normaliseDir(dir) {
-  const trimmed = dir.replace(/\/+$/, "");
-  if (trimmed === "" || trimmed === ".") return "";
-  checkPath(trimmed, "directory");
-  return trimmed;
-}
-var TRAILER_KEY = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
-function commitMessage(message, trailers) {
-  const body = message.replace(/\s+$/, "");
-  if (body.length === 0) throw badInput("state store: commit message is empty", ["pass a one-line summary as message"]);
-  const lines = [];
-  for (const [key, value] of Object.entries(trailers)) {
-    if (!TRAILER_KEY.test(key)) throw badInput(`state store: trailer key "${key}" is not valid`, ['use letters, digits and dashes, e.g. "IdeaMine-Run"']);
-    if (/[\r\n]/.test(value)) throw badInput(`state store: trailer "${key}" has a line break in its value`, ["trailer values are single lines"]);
-    lines.push(`${key}: ${value}`);
-  }
-  return lines.length === 0 ? `${body}
-` : `${body}
-
-${lines.join("\n")}
-`;
-}
-function checkCommitRequest(slug, request2) {
-  checkSlug(slug);
-  for (const write2 of request2.writes) checkPath(write2.path);
-  commitMessage(request2.message, request2.trailers);
-}
-var isUnder = (path4, prefix) => path4 === prefix || path4.startsWith(`${prefix}/`);
-function planWrites(writes) {
-  const deletes = [];
-  const adds = /* @__PURE__ */ new Map();
-  for (const write2 of writes) {
-    if (write2.content === null) {
-      for (const path4 of [...adds.keys()]) if (isUnder(path4, write2.path)) adds.delete(path4);
-      deletes.push(write2.path);
-    } else {
-      adds.set(write2.path, write2.content);
-    }
-  }
-  return { deletes, adds };
-}
-
-// src/adapters/store/git-tree.ts
-import { mkdir as mkdir3, rm as rm3 } from "node:fs/promises";
-import { join as join3 } from "node:path";
-
-// src/adapters/store/locks.ts
-import { readdir as readdir2, readFile as readFile2, rm as rm2, stat as stat2, writeFile as writeFile2, mkdir as mkdir2 } from "node:fs/promises";
-import { join as join2 } from "node:path";
-var privateDir = (commonDir) => join2(commonDir, "ideamine");
-var ownersDir = (commonDir) => join2(privateDir(commonDir), "owners");
-var userIndexSidecar = (gitDir) => join2(gitDir, "index.lock.ideamine");
-var SCRATCH = /^index-.+-(\d+)-\d+(?:\.lock)?$/;
-function processAlive(pid) {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error2) {
-    return error2.code === "EPERM";
-  }
-}
-var openStores = /* @__PURE__ */ new Map();
-async function registerOwner(commonDir) {
-  const dir = ownersDir(commonDir);
-  await mkdir2(dir, { recursive: true });
-  const file = join2(dir, String(process.pid));
-  openStores.set(file, (openStores.get(file) ?? 0) + 1);
-  await writeFile2(file, `${(/* @__PURE__ */ new Date()).toISOString()}
-`);
-  let done = false;
-  return async () => {
-    if (done) return;
-    done = true;
-    const left = (openStores.get(file) ?? 1) - 1;
-    if (left > 0) openStores.set(file, left);
-    else {
-      openStores.delete(file);
-      await rm2(file, { force: true });
-    }
-  };
-}
-async function ageMs(path4, now) {
-  try {
-    return now - (await stat2(path4)).mtimeMs;
-  } catch {
-    return null;
-  }
-}
-async function entries(dir) {
-  try {
-    return await readdir2(dir);
-  } catch {
-    return [];
-  }
-}
-async function findLocks(dir) {
-  const found = [];
-  for (const entry of await readdir2(dir, { withFileTypes: true }).catch(() => [])) {
-    const path4 = join2(dir, entry.name);
-    if (entry.isDirectory()) found.push(...await findLocks(path4));
-    else if (entry.name.endsWith(".lock")) found.push(path4);
-  }
-  return found;
-}
-async function liveOwners(commonDir) {
-  const live = [];
-  for (const name of await entries(ownersDir(commonDir))) {
-    const pid = Number(name);
-    if (processAlive(pid) && pid !== process.pid) live.push(pid);
-    else if (!processAlive(pid)) await rm2(join2(ownersDir(commonDir), name), { force: true });
-  }
-  return live;
-}
-var REF_LOCK_STALE_MS = 0;
-async function cleanStaleLocks(gitDir, options) {
-  const commonDir = options.commonDir ?? gitDir;
-  const now = options.now ?? Date.now();
-  const old = async (path4) => {
-    const age = await ageMs(path4, now);
-    return age !== null && age > options.olderThanMs;
-  };
-  const removed = [];
-  const remove = async (path4) => {
-    await rm2(path4, { force: true, recursive: true });
-    removed.push(path4);
-  };
-  for (const name of await entries(privateDir(commonDir))) {
-    const match = SCRATCH.exec(name);
-    const path4 = join2(privateDir(commonDir), name);
-    if (match && !processAlive(Number(match[1])) && await old(path4)) await remove(path4);
-  }
-  const refLocks = await findLocks(join2(commonDir, "refs", "heads", "ideamine"));
-  if (refLocks.length > 0 && (await liveOwners(commonDir)).length === 0) {
-    for (const lock of refLocks) {
-      const age = await ageMs(lock, now);
-      if (age !== null && age >= Math.min(options.olderThanMs, REF_LOCK_STALE_MS)) await remove(lock);
-    }
-  }
-  const indexLock = join2(gitDir, "index.lock");
-  const sidecar = userIndexSidecar(gitDir);
-  const owner = await readFile2(sidecar, "utf8").then((text) => Number(text.trim()), () => null);
-  if (owner !== null && !processAlive(owner)) {
-    const lockAge = await ageMs(indexLock, now);
-    const sidecarAge = await ageMs(sidecar, now);
-    const ours = lockAge !== null && sidecarAge !== null && lockAge <= sidecarAge + 1e3 && sidecarAge - lockAge < 6e4;
-    if (ours && lockAge > options.olderThanMs) await remove(indexLock);
-    if (lockAge === null || ours && lockAge > options.olderThanMs) await rm2(sidecar, { force: true });
-  }
-  return removed;
-}
-
-// src/adapters/store/git-tree.ts
-var scratchCounter = 0;
-var scratchPath = (repo, kind) => join3(privateDir(repo.commonDir), `${kind}-${process.pid}-${scratchCounter += 1}`);
-async function buildTree(repo, writer, label, base, plan) {
-  await mkdir3(privateDir(repo.commonDir), { recursive: true });
-  const index = scratchPath(repo, `index-${label}`);
-  const env = { GIT_INDEX_FILE: index };
-  const cfg = ["-c", "core.splitIndex=false"];
-  try {
-    if (base !== null) await runGit(repo.ctx, [...cfg, "read-tree", base], { env });
-    let removed = [];
-    if (plan.deletes.length > 0 && base !== null) {
-      const out = await runGit(repo.ctx, ["ls-files", "-z", "--", ...plan.deletes], { env: { ...env, GIT_LITERAL_PATHSPECS: "1" } });
-      removed = out.stdout.split("\0").filter((path4) => path4.length > 0);
-    }
-    const paths = [...plan.adds.keys()];
-    const oids = await Promise.all([...plan.adds.values()].map((content) => writer.write("blob", Buffer.from(content, "utf8"))));
-    const blobs = new Map(paths.map((path4, i) => [path4, oids[i] ?? ""]));
-    const zero = "0".repeat(repo.oidLength);
-    const records = [
-      ...removed.map((path4) => `0 ${zero}	${path4}\0`),
-      ...paths.map((path4) => `100644 ${blobs.get(path4) ?? ""}	${path4}\0`)
-    ];
-    if (records.length > 0) {
-      await runGit(repo.ctx, [...cfg, "update-index", "--add", "--replace", "-z", "--index-info"], { env, input: records.join("") });
-    }
-    const tree = await gitOut(repo.ctx, [...cfg, "write-tree"], { env });
-    return { tree, blobs, removed };
-  } finally {
-    await rm3(index, { force: true });
-  }
-}
-
-// src/adapters/store/git-publish.ts
-var IN_PROGRESS = [
-  ["MERGE_HEAD", "a merge"],
-  ["rebase-merge", "a rebase"],
-  ["rebase-apply", "a rebase or git am"],
-  ["CHERRY_PICK_HEAD", "a cherry-pick"],
-  ["REVERT_HEAD", "a revert"]
-];
-var refused = (why) => ({ committed: false, where: `${why}, so the files stay on the state branch` });
-async function unsafeBecause(repo, paths) {
-  if (!repo.hasWorkTree) return "the repository is bare (no working tree)";
-  const branch = await runGit(repo.ctx, ["symbolic-ref", "-q", "HEAD"], { okCodes: [1] });
-  if (branch.code !== 0) return "HEAD is detached (no current branch)";
-  for (const [file, what] of IN_PROGRESS) {
-    if (existsSync3(join4(repo.gitDir, file))) return `${what} is in progress`;
-  }
-  if (existsSync3(join4(repo.gitDir, "index.lock"))) return "another git command holds .git/index.lock";
-  const status = await runGit(
-    repo.ctx,
-    ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=matching", "--", ...paths],
-    { env: { GIT_LITERAL_PATHSPECS: "1", GIT_OPTIONAL_LOCKS: "0" } }
-  );
-  const first = status.stdout.split("\0").find((entry) => entry.length > 3);
-  if (first !== void 0) return `"${first.slice(3)}" has uncommitted changes in the working tree or index`;
-  return null;
-}
-async function publishFiles(repo, writer, files, message) {
-  if (files.length === 0) throw badInput("publish: no files given", ["pass at least one file, e.g. dossiers/<slug>/RELEASE_DOSSIER.md"]);
-  for (const file of files) checkPath(file.path, "publish path");
-  const text = commitMessage(message, {});
-  const plan = planWrites(files);
-  const why = await unsafeBecause(repo, [...new Set(files.map((file) => file.path))]);
-  if (why !== null) return refused(why);
-  const heads = await runGit(repo.ctx, ["rev-parse", "-q", "--verify", "HEAD^{commit}"], { okCodes: [1] });
-  const head = heads.code === 0 ? heads.stdout.trim() : null;
-  const branchRef = await gitOut(repo.ctx, ["symbolic-ref", "-q", "HEAD"]);
-  const branch = branchRef.replace(/^refs\/heads\//, "");
-  const built = await buildTree(repo, writer, "publish", head, plan);
-  if (head !== null && built.tree === await gitOut(repo.ctx, ["rev-parse", `${head}^{tree}`])) {
-    return { committed: true, where: `${branch} (already up to date)`, commit: head };
-  }
-  const commit = await gitOut(repo.ctx, ["commit-tree", built.tree, ...head ? ["-p", head] : [], "-F", "-"], { input: text });
-  const subject = text.split("\n", 1)[0] ?? "";
-  const moved = await runGit(
-    repo.ctx,
-    ["update-ref", "-m", `commit: ${subject}`, "HEAD", commit, head ?? "0".repeat(repo.oidLength)],
-    { okCodes: [1, 128] }
-  );
-  if (moved.code !== 0) return refused(`${branch} moved while publishing (${moved.stderr.trim()})`);
-  try {
-    await syncWorkTree(repo, built.blobs, built.removed, plan.adds);
-  } catch (cause) {
-    throw new IdeaMineError(ErrorCode.internal, `publish: committed ${commit} on ${branch} but could not update the working tree or index`, {
-      cause,
-      details: [`to match the commit, run: git checkout HEAD -- ${[...plan.adds.keys(), ...built.removed].join(" ")}`]
-    });
-  }
-  return { committed: true, where: branch, commit };
-}
-async function syncWorkTree(repo, blobs, removed, adds) {
-  const root = repo.ctx.cwd;
-  for (const path4 of removed) if (!adds.has(path4)) await rm4(join4(root, path4), { force: true });
-  for (const [path4, content] of adds) {
-    await mkdir4(dirname(join4(root, path4)), { recursive: true });
-    await writeFile3(join4(root, path4), content);
-  }
-  const zero = "0".repeat(repo.oidLength);
-  const records = [
-    ...removed.filter((path4) => !adds.has(path4)).map((path4) => `0 ${zero}	${path4}\0`),
-    ...[...blobs].map(([path4, oid]) => `100644 ${oid}	${path4}\0`)
-  ];
-  const sidecar = userIndexSidecar(repo.gitDir);
-  await writeFile3(sidecar, `${process.pid}
-`);
-  try {
-    await runGit(repo.ctx, ["update-index", "--add", "--replace", "-z", "--index-info"], { input: records.join("") });
-  } finally {
-    await rm4(sidecar, { force: true });
-  }
-}
-
-// src/adapters/store/objects.ts
-import { createHash } from "node:crypto";
-import { existsSync as existsSync4 } from "node:fs";
-import { link, mkdir as mkdir5, unlink as unlink2, writeFile as writeFile4 } from "node:fs/promises";
+// action/src/state-scan.ts
+import { readdir as readdir3, readFile as readFile2 } from "node:fs/promises";
 import { join as join5 } from "node:path";
-import { promisify } from "node:util";
-import { deflate } from "node:zlib";
-var deflateAsync = promisify(deflate);
-var TREE_MODE = "40000";
-var FILE_MODE = "100644";
-var tempCounter = 0;
-var ObjectWriter = class {
-  constructor(objectsDir, oidLength) {
-    this.objectsDir = objectsDir;
-    this.oidLength = oidLength;
-  }
-  objectsDir;
-  oidLength;
-  oidOf(type, body) {
-    return createHash(this.oidLength === 64 ? "sha256" : "sha1").update(`${type} ${body.length}\0`).update(body).digest("hex");
-  }
-  /** Stores the object unless it is already loose; temp file then link, as git does, so readers never see half. */
-  async write(type, body) {
-    const oid = this.oidOf(type, body);
-    const dir = join5(this.objectsDir, oid.slice(0, 2));
-    const final = join5(dir, oid.slice(2));
-    if (existsSync4(final)) return oid;
-    const data = await deflateAsync(Buffer.concat([Buffer.from(`${type} ${body.length}\0`), body]));
-    await mkdir5(dir, { recursive: true });
-    const temp = join5(dir, `tmp_obj_ideamine_${process.pid}_${tempCounter += 1}`);
-    await writeFile4(temp, data, { mode: 292 });
-    try {
-      await link(temp, final);
-    } catch (error2) {
-      if (error2.code !== "EEXIST") throw error2;
-    } finally {
-      await unlink2(temp);
-    }
-    return oid;
-  }
-};
-function sortKey(name, mode) {
-  return Buffer.from(mode === TREE_MODE ? `${name}/` : name, "utf8");
-}
-function serializeTree(entries2) {
-  const sorted = [...entries2].sort(([a, ea], [b, eb]) => Buffer.compare(sortKey(a, ea.mode), sortKey(b, eb.mode)));
-  return Buffer.concat(
-    sorted.flatMap(([name, entry]) => [Buffer.from(`${entry.mode} ${name}\0`, "utf8"), Buffer.from(entry.oid, "hex")])
-  );
-}
-function parseTree(content, oidLength) {
-  const entries2 = /* @__PURE__ */ new Map();
-  const oidBytes = oidLength / 2;
-  let at = 0;
-  while (at < content.length) {
-    const space = content.indexOf(32, at);
-    const nul = content.indexOf(0, space);
-    if (space < 0 || nul < 0) break;
-    const mode = content.subarray(at, space).toString("latin1");
-    const name = content.subarray(space + 1, nul).toString("utf8");
-    entries2.set(name, { mode, oid: content.subarray(nul + 1, nul + 1 + oidBytes).toString("hex") });
-    at = nul + 1 + oidBytes;
-  }
-  return entries2;
-}
-function gitTimestamp(date) {
-  const offset = -date.getTimezoneOffset();
-  const abs = Math.abs(offset);
-  const zone = `${offset < 0 ? "-" : "+"}${String(Math.floor(abs / 60)).padStart(2, "0")}${String(abs % 60).padStart(2, "0")}`;
-  return `${Math.floor(date.getTime() / 1e3)} ${zone}`;
-}
-function serializeCommit(tree, parents, identity, message, date) {
-  const who = `${identity.name} <${identity.email}> ${gitTimestamp(date)}`;
-  const header = [`tree ${tree}`, ...parents.map((parent) => `parent ${parent}`), `author ${who}`, `committer ${who}`];
-  return Buffer.from(`${header.join("\n")}
-
-${message}`, "utf8");
-}
-
-// src/adapters/store/state-tree.ts
-var isDir = (value) => value !== void 0 && "entries" in value;
-var TreeCache = class {
-  constructor(cat, oidLength) {
-    this.cat = cat;
-    this.oidLength = oidLength;
-  }
-  cat;
-  oidLength;
-  trees = /* @__PURE__ */ new Map();
-  /** Loads trees by name ("<tree>:<dir>") or id in one round trip; returns their ids (null when not a tree). */
-  async prefetch(names) {
-    const objects = await this.cat.get(names);
-    return objects.map((object) => {
-      if (object?.type !== "tree") return null;
-      if (this.trees.size > 5e3) this.trees.clear();
-      this.trees.set(object.oid, parseTree(object.content, this.oidLength));
-      return object.oid;
-    });
-  }
-  async entries(oid) {
-    if (!this.trees.has(oid)) await this.prefetch([oid]);
-    const found = this.trees.get(oid);
-    if (!found) throw new IdeaMineError(ErrorCode.corrupt, `state store: tree ${oid} is missing from the object database`);
-    return new Map(found);
-  }
-};
-var parentDirs = (path4) => {
-  const parts = path4.split("/");
-  return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join("/"));
-};
-async function buildStateTree(cache, writer, base, plan) {
-  if (base !== null) {
-    const dirs = /* @__PURE__ */ new Set();
-    for (const path4 of [...plan.deletes, ...plan.adds.keys()]) for (const dir of parentDirs(path4)) dirs.add(dir);
-    await cache.prefetch([base, ...[...dirs].map((dir) => `${base}:${dir}`)]);
-  }
-  const root = { entries: base === null ? /* @__PURE__ */ new Map() : await cache.entries(base) };
-  const open3 = async (segments, create) => {
-    let dir = root;
-    for (const name of segments) {
-      const child = dir.entries.get(name);
-      let next;
-      if (isDir(child)) next = child;
-      else if (child?.mode === TREE_MODE) next = { entries: await cache.entries(child.oid) };
-      else if (create) next = { entries: /* @__PURE__ */ new Map() };
-      else return null;
-      dir.entries.set(name, next);
-      dir = next;
-    }
-    return dir;
-  };
-  for (const path4 of plan.deletes) {
-    const segments = path4.split("/");
-    const name = segments.pop() ?? "";
-    const dir = await open3(segments, false);
-    dir?.entries.delete(name);
-  }
-  const blobIds = await Promise.all([...plan.adds.values()].map((content) => writer.write("blob", Buffer.from(content, "utf8"))));
-  let i = 0;
-  for (const path4 of plan.adds.keys()) {
-    const segments = path4.split("/");
-    const name = segments.pop() ?? "";
-    const dir = await open3(segments, true);
-    dir?.entries.set(name, { mode: FILE_MODE, oid: blobIds[i] ?? "" });
-    i += 1;
-  }
-  return await flush(writer, root) ?? await writer.write("tree", Buffer.alloc(0));
-}
-async function flush(writer, dir) {
-  const entries2 = /* @__PURE__ */ new Map();
-  for (const [name, value] of dir.entries) {
-    if (!isDir(value)) {
-      entries2.set(name, value);
-      continue;
-    }
-    const oid = await flush(writer, value);
-    if (oid !== null) entries2.set(name, { mode: TREE_MODE, oid });
-  }
-  if (entries2.size === 0) return null;
-  return writer.write("tree", serializeTree(entries2));
-}
-
-// src/adapters/store/git.ts
-var LOST_RACE = /cannot lock ref|but expected|already exists|unable to resolve reference/i;
-var OID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
-async function openRepo(repoDir, identity) {
-  const env = gitEnvironment(identity);
-  if (!existsSync5(repoDir)) throw badInput(`state store: directory ${repoDir} does not exist`, ["pass an existing repository directory"]);
-  const probe = await runGit(
-    { cwd: repoDir, env },
-    ["rev-parse", "--absolute-git-dir", "--git-common-dir", "--is-bare-repository", "--show-object-format", "--git-path", "objects"],
-    { okCodes: [128] }
-  ).catch((cause) => {
-    throw badInput(`state store: cannot open ${repoDir}`, [String(cause instanceof Error ? cause.message : cause)]);
-  });
-  const [gitDir, common, bare, format, objects] = probe.stdout.trim().split("\n");
-  if (probe.code !== 0 || !gitDir || !common || !objects) {
-    throw badInput(`state store: ${repoDir} is not inside a git repository`, ["run `git init` there, or pass the repository directory"]);
-  }
-  const commonDir = isAbsolute(common) ? common : resolve(repoDir, common);
-  const hasWorkTree = bare !== "true";
-  const cwd = hasWorkTree ? await gitOut({ cwd: repoDir, env }, ["rev-parse", "--show-toplevel"]) : gitDir;
-  const objectsDir = isAbsolute(objects) ? objects : resolve(repoDir, objects);
-  return { ctx: { cwd, env }, gitDir, commonDir, objectsDir, oidLength: format === "sha256" ? 64 : 40, hasWorkTree };
-}
-async function createGitStore(options) {
-  const identity = options.identity ?? DEFAULT_IDENTITY;
-  if (/[<>\n]/.test(identity.name + identity.email) || identity.name.trim() === "" || !identity.email.includes("@")) {
-    throw badInput(`state store: identity "${identity.name} <${identity.email}>" is not valid`, ["pass a name and an e-mail address without < > or line breaks"]);
-  }
-  const repo = await openRepo(options.repoDir, identity);
-  await cleanStaleLocks(repo.gitDir, { olderThanMs: options.staleLockMs ?? 6e4, commonDir: repo.commonDir });
-  const unregister = await registerOwner(repo.commonDir);
-  const cat = new CatFile(repo.ctx);
-  const writer = new ObjectWriter(repo.objectsDir, repo.oidLength);
-  const trees = new TreeCache(cat, repo.oidLength);
-  const tip = async (slug) => {
-    checkSlug(slug);
-    const [object] = await cat.get([stateRef(slug)]);
-    return object?.type === "commit" ? object.oid : null;
-  };
-  const commitAt = async (slug, at) => {
-    if (at === void 0) return tip(slug);
-    checkSlug(slug);
-    if (!OID.test(at)) throw badInput(`state store: "${at}" is not a commit id`, ["pass a full 40-character commit hash"]);
-    const [object] = await cat.get([at]);
-    if (object?.type !== "commit") throw new IdeaMineError(ErrorCode.notFound, `state store: commit ${at} does not exist in ${repo.gitDir}`);
-    return at;
-  };
-  return {
-    gitDir: repo.gitDir,
-    tip,
-    async read(slug, paths, at) {
-      for (const path4 of paths) checkPath(path4);
-      const commit = await commitAt(slug, at);
-      const result = new Map(paths.map((path4) => [path4, null]));
-      if (commit === null) return result;
-      const objects = await cat.get(paths.map((path4) => `${commit}:${path4}`));
-      paths.forEach((path4, i) => {
-        const object = objects[i];
-        result.set(path4, object?.type === "blob" ? object.content.toString("utf8") : null);
-      });
-      return result;
-    },
-    async list(slug, dir) {
-      const path4 = normaliseDir(dir);
-      const commit = await tip(slug);
-      if (commit === null) return [];
-      const [object] = await cat.get([path4 === "" ? `${commit}^{tree}` : `${commit}:${path4}`]);
-      return object?.type === "tree" ? [...parseTree(object.content, repo.oidLength).keys()].sort() : [];
-    },
-    async commit(slug, request2) {
-      checkCommitRequest(slug, request2);
-      const ref = stateRef(slug);
-      const conflict = (found, cause) => new IdeaMineError(
-        ErrorCode.conflict,
-        `state branch ideamine/${slug} moved: expected ${request2.expectedTip ?? "no branch"}, found ${found ?? "no branch"}`,
-        { retryable: true, ...cause ? { cause, details: [cause.result.stderr.trim()] } : {} }
-      );
-      const [head] = await cat.get([ref]);
-      const current = head?.type === "commit" ? head.oid : null;
-      if (current !== request2.expectedTip) throw conflict(current);
-      const baseTree = head?.type === "commit" ? /^tree ([0-9a-f]+)/.exec(head.content.toString("latin1"))?.[1] ?? null : null;
-      const tree = await buildStateTree(trees, writer, baseTree, planWrites(request2.writes));
-      const parents = current === null ? [] : [current];
-      const message = commitMessage(request2.message, request2.trailers);
-      const commit = await writer.write("commit", serializeCommit(tree, parents, identity, message, /* @__PURE__ */ new Date()));
-      const old = request2.expectedTip ?? "0".repeat(repo.oidLength);
-      try {
-        await runGit(repo.ctx, ["update-ref", "-m", `ideamine: ${message.split("\n", 1)[0] ?? ""}`, ref, commit, old]);
-      } catch (error2) {
-        if (!(error2 instanceof GitCommandError) || !LOST_RACE.test(error2.result.stderr)) throw error2;
-        throw conflict(await tip(slug).catch(() => null), error2);
-      }
-      return commit;
-    },
-    async slugs() {
-      const out = await gitOut(repo.ctx, ["for-each-ref", "--format=%(refname)", STATE_REF_PREFIX]);
-      return out.split("\n").map((ref) => ref.slice(STATE_REF_PREFIX.length)).filter((slug) => SLUG_PATTERN.test(slug)).sort();
-    },
-    publish(files, message) {
-      return publishFiles(repo, writer, files, message);
-    },
-    async readPublished(path4) {
-      checkPath(path4);
-      const [object] = await cat.get([`HEAD:${path4}`]);
-      return object?.type === "blob" ? object.content.toString("utf8") : null;
-    },
-    async close() {
-      cat.close();
-      await unregister();
-    }
-  };
-}
-
-// src/adapters/store/remote.ts
-var LOST_RACE2 = /fetch first|non-fast-forward|cannot lock ref|failed to update ref|stale info|rejected.*\(.*(?:fetch|non-fast)/i;
-var REFUSALS = [
-  [/GH006|protected branch/i, "the branch is protected (branch protection)"],
-  [/GH013|repository rule violations|rulesets?/i, "a repository ruleset refuses the push"],
-  [/push protection|secret scanning|GH009/i, "push protection found a secret in the commit"],
-  [/GH001|large files?|exceeds .* file size limit|too large/i, "a size limit refuses the push"],
-  [/pre-receive hook declined|hook declined/i, "a pre-receive hook on the remote declined the push"],
-  [/permission to .* denied|returned error: 403|authentication failed|could not read username/i, "the token may not push to this repository (contents: write is needed)"]
-];
-function classifyPushError(stderr) {
-  for (const [pattern, cause] of REFUSALS) if (pattern.test(stderr)) return { kind: "refused", cause };
-  if (LOST_RACE2.test(stderr)) return { kind: "lost-race" };
-  return { kind: "other" };
-}
-function withRemote(inner, options) {
-  const remote = options.remote ?? "origin";
-  const ctx = { cwd: options.repoDir, env: gitEnvironment(DEFAULT_IDENTITY) };
-  const ref = (slug) => `refs/heads/ideamine/${slug}`;
-  const pushes = { ok: 0, lostRaces: 0 };
-  async function fetchTip(slug) {
-    const result = await runGit(ctx, ["fetch", "--quiet", "--no-tags", remote, `+${ref(slug)}:${ref(slug)}`], { okCodes: [1, 128] });
-    if (result.code !== 0 && !/couldn't find remote ref|no such ref/i.test(result.stderr)) {
-      throw new IdeaMineError(ErrorCode.internal, `git fetch ${remote} ${ref(slug)} failed: ${result.stderr.trim()}`, { retryable: true });
-    }
-  }
-  async function push(slug, commit, expected) {
-    const result = await runGit(ctx, ["push", "--porcelain", "--quiet", remote, `${commit}:${ref(slug)}`], { okCodes: [1, 128] });
-    if (result.code === 0) {
-      pushes.ok += 1;
-      return;
-    }
-    const verdict = classifyPushError(`${result.stderr}
-${result.stdout}`);
-    await runGit(ctx, ["update-ref", ref(slug), expected ?? "0".repeat(commit.length), commit], { okCodes: [1, 128] });
-    if (expected === null) await runGit(ctx, ["update-ref", "-d", ref(slug)], { okCodes: [1, 128] });
-    if (verdict.kind === "refused") {
-      throw new IdeaMineError(ErrorCode.refused, `push of ${ref(slug)} to ${remote} refused: ${verdict.cause}`, {
-        details: [result.stderr.trim().split("\n").slice(-3).join(" "), "This is permanent until someone changes the repository settings; nothing was retried."]
-      });
-    }
-    if (verdict.kind === "lost-race") {
-      pushes.lostRaces += 1;
-      await fetchTip(slug);
-      throw new IdeaMineError(ErrorCode.conflict, `lost a push race on ${ref(slug)}`, { retryable: true });
-    }
-    throw new IdeaMineError(ErrorCode.internal, `git push failed: ${result.stderr.trim()}`, { retryable: true });
-  }
-  return {
-    tip: (slug) => inner.tip(slug),
-    read: (slug, paths, at) => inner.read(slug, paths, at),
-    list: (slug, dir) => inner.list(slug, dir),
-    slugs: () => inner.slugs(),
-    publish: (files, message) => inner.publish(files, message),
-    readPublished: (path4) => inner.readPublished(path4),
-    async commit(slug, request2) {
-      const commit = await inner.commit(slug, request2);
-      await push(slug, commit, request2.expectedTip);
-      return commit;
-    },
-    pull: fetchTip,
-    pushes,
-    close: () => inner.close()
-  };
-}
 
 // src/core/ledger.ts
 var FORMAT_VERSION = 1;
@@ -74940,20 +74786,65 @@ function checkLedger(text) {
   }
   return { entries: entries2, problem: null };
 }
-function parseLedger(text, file) {
+function parseLedger(text, file, where) {
   const { entries: entries2, problem } = checkLedger(text);
   if (problem) {
     const code = problem.message.includes("formatVersion") ? ErrorCode.unsupportedFormat : ErrorCode.corrupt;
-    throw new IdeaMineError(code, `${file}:${problem.line}: ${problem.message}`, {
+    throw new IdeaMineError(code, `${file} line ${problem.line}${where ? ` (${where})` : ""}: ${problem.message}`, {
       details: ["Run `ideamine verify <run-id>` for the full check; restore the state branch from its remote, or start over with `ideamine run <idea> --fresh`."]
     });
   }
   return entries2;
 }
 
+// src/core/run-caps.ts
+var usd = (n) => `$${n.toFixed(2)}`;
+function admit(candidates2, caps) {
+  const admitted = [];
+  const held = [];
+  let running = caps.inProgress;
+  const overBudget = caps.monthlyBudgetUsd !== null && caps.spentUsd !== null && caps.spentUsd >= caps.monthlyBudgetUsd;
+  for (const c of candidates2) {
+    if (overBudget) {
+      held.push({
+        slug: c.slug,
+        cap: "monthly-budget-usd",
+        message: `${c.slug} not started: monthly-budget-usd reached (${usd(caps.spentUsd ?? 0)} spent since ${caps.since.slice(0, 10)}, cap ${usd(caps.monthlyBudgetUsd ?? 0)}); tick will start it when there is room (next month or a higher cap).`
+      });
+      continue;
+    }
+    if (!c.active && running >= caps.maxRunsInProgress) {
+      held.push({
+        slug: c.slug,
+        cap: "max-runs-in-progress",
+        message: `${c.slug} not started: max-runs-in-progress reached (${running} runs queued or in progress, cap ${caps.maxRunsInProgress}); tick will start it when there is room.`
+      });
+      continue;
+    }
+    if (!c.active) running += 1;
+    admitted.push(c.slug);
+  }
+  return { admitted, held };
+}
+var monthStart = (now) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+function runSpendSince(state, since) {
+  const spent = state.budget.spentUsd ?? 0;
+  if (spent === 0 || Date.parse(state.updatedAt) < since.getTime()) return 0;
+  if (Date.parse(state.startedAt) >= since.getTime()) return spent;
+  return null;
+}
+function ledgerSpendSince(entries2, since) {
+  let total = 0;
+  for (const e of entries2) {
+    const cost = e.data["costUsd"];
+    if (e.type === "model.call" && typeof cost === "number" && Date.parse(e.time) >= since.getTime()) total += cost;
+  }
+  return total;
+}
+
 // src/core/run-state.ts
 var str = (v) => typeof v === "string" ? v : "";
-var num2 = (v) => typeof v === "number" ? v : null;
+var num = (v) => typeof v === "number" ? v : null;
 var emptyPhase = () => ({
   status: "pending",
   attempts: 0,
@@ -74972,15 +74863,15 @@ var emptyPhase = () => ({
 function addUsage(phase, run2, usage, cost) {
   if (usage && typeof usage === "object" && !Array.isArray(usage)) {
     const t = phase.tokens ?? { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
-    t.input += num2(usage["inputTokens"]) ?? 0;
-    t.output += num2(usage["outputTokens"]) ?? 0;
-    t.cacheRead += num2(usage["cacheReadTokens"]) ?? 0;
-    t.cacheWrite += num2(usage["cacheWriteTokens"]) ?? 0;
+    t.input += num(usage["inputTokens"]) ?? 0;
+    t.output += num(usage["outputTokens"]) ?? 0;
+    t.cacheRead += num(usage["cacheReadTokens"]) ?? 0;
+    t.cacheWrite += num(usage["cacheWriteTokens"]) ?? 0;
     phase.tokens = t;
-    const total = (num2(usage["inputTokens"]) ?? 0) + (num2(usage["outputTokens"]) ?? 0);
+    const total = (num(usage["inputTokens"]) ?? 0) + (num(usage["outputTokens"]) ?? 0);
     run2.budget.spentTokens = (run2.budget.spentTokens ?? 0) + total;
   }
-  const c = num2(cost);
+  const c = num(cost);
   if (c !== null) {
     phase.costUsd = (phase.costUsd ?? 0) + c;
     run2.budget.spentUsd = (run2.budget.spentUsd ?? 0) + c;
@@ -75003,7 +74894,7 @@ function replay(entries2) {
     status: "running",
     startedAt: first.time,
     updatedAt: first.time,
-    budget: { usd: num2(budget?.usd) ?? 0, tokens: num2(budget?.tokens), spentUsd: null, spentTokens: null },
+    budget: { usd: num(budget?.usd) ?? 0, tokens: num(budget?.tokens), spentUsd: null, spentTokens: null },
     phases: {},
     leases: {},
     tasks: {},
@@ -75037,18 +74928,18 @@ function apply(state, e) {
       break;
     case "lease.acquired": {
       const scope = str(d["scope"]) || "run";
-      state.leases[scope] = { scope, owner: str(d["owner"]), epoch: num2(d["epoch"]) ?? 0, expiresAt: str(d["expiresAt"]) };
+      state.leases[scope] = { scope, owner: str(d["owner"]), epoch: num(d["epoch"]) ?? 0, expiresAt: str(d["expiresAt"]) };
       break;
     }
     case "lease.released": {
       const scope = str(d["scope"]) || "run";
-      if (state.leases[scope]?.epoch === num2(d["epoch"])) delete state.leases[scope];
+      if (state.leases[scope]?.epoch === num(d["epoch"])) delete state.leases[scope];
       break;
     }
     case "phase.started":
       if (phase) {
         phase.status = "running";
-        phase.attempts = num2(d["attempt"]) ?? phase.attempts + 1;
+        phase.attempts = num(d["attempt"]) ?? phase.attempts + 1;
         phase.startedAt ??= e.time;
         phase.blockedReason = null;
         phase.blockedSummary = null;
@@ -75069,7 +74960,7 @@ function apply(state, e) {
           phase: e.phase ?? "",
           role: str(d["role"]),
           output: str(d["output"]),
-          item: num2(d["item"]),
+          item: num(d["item"]),
           casKey: str(d["casKey"]) || str(d["taskKey"])
         };
       }
@@ -75079,7 +74970,7 @@ function apply(state, e) {
       break;
     case "gate.evaluated":
       if (phase) {
-        phase.score = num2(d["score"]);
+        phase.score = num(d["score"]);
         phase.passed = d["passed"] === true;
       }
       break;
@@ -75123,7 +75014,19 @@ function apply(state, e) {
       state.assumptions.push({ phase: e.phase ?? "", role: str(d["role"]), text: str(d["text"]) });
       break;
     case "timer.set":
-      state.timers.push({ reason: str(d["reason"]), notBefore: str(d["notBefore"]) });
+      state.timers.push({ id: str(d["id"]) || String(e.seq), reason: str(d["reason"]), phase: e.phase, notBefore: str(d["notBefore"]), firedAt: null });
+      break;
+    case "timer.fired": {
+      const timer = state.timers.find((t) => t.id === str(d["id"]));
+      if (timer) timer.firedAt = e.time;
+      break;
+    }
+    case "waiver.expired":
+      if (phase) {
+        phase.status = "pending";
+        phase.finishedAt = null;
+      }
+      if (state.status === "completed" || state.status === "blocked") state.status = "running";
       break;
     case "run.completed":
       state.status = "completed";
@@ -75141,6 +75044,21 @@ function apply(state, e) {
       break;
   }
 }
+function pendingTimers(state) {
+  return state.timers.filter((t) => t.firedAt === null).sort((a, b) => Date.parse(a.notBefore) - Date.parse(b.notBefore));
+}
+function dueTimers(state, now) {
+  return pendingTimers(state).filter((t) => Date.parse(t.notBefore) <= now.getTime());
+}
+function expiredWaivers(state, now) {
+  const out = [];
+  for (const [id, phase] of Object.entries(state.phases)) {
+    if (phase.status !== "waived") continue;
+    const latest2 = state.waivers.filter((w) => w.phase === id).at(-1);
+    if (latest2?.expiresAt && Date.parse(latest2.expiresAt) <= now.getTime()) out.push(latest2);
+  }
+  return out;
+}
 function activeWaiver(state, phase, now) {
   const candidates2 = state.waivers.filter((w) => w.phase === phase && (w.expiresAt === null || Date.parse(w.expiresAt) > now.getTime()));
   return candidates2.at(-1) ?? null;
@@ -75155,10 +75073,439 @@ function recordedGateOf(entries2, phase, attempt2) {
   return null;
 }
 
+// action/src/state-scan.ts
+var ctxOf = (workspace) => ({ cwd: workspace, env: gitEnvironment(DEFAULT_IDENTITY) });
+async function fetchStateBranches(workspace, remote = "origin") {
+  const result = await runGit(ctxOf(workspace), ["fetch", "--quiet", "--no-tags", "--prune", remote, "+refs/heads/ideamine/*:refs/heads/ideamine/*"], { okCodes: [1, 128] });
+  if (result.code !== 0) {
+    throw new IdeaMineError(ErrorCode.internal, `git fetch ${remote} refs/heads/ideamine/* failed: ${result.stderr.trim()}`, {
+      retryable: true,
+      details: ["The job needs `contents: read` and a checkout with credentials (actions/checkout does this)."]
+    });
+  }
+}
+async function checkedOutBranch(workspace, env) {
+  const ref = env["GITHUB_REF"] ?? "";
+  if (ref.startsWith("refs/heads/")) return ref.slice("refs/heads/".length);
+  const head = await runGit(ctxOf(workspace), ["symbolic-ref", "--short", "-q", "HEAD"], { okCodes: [1, 128] });
+  return head.code === 0 ? head.stdout.trim() || null : null;
+}
+function fromCache(text) {
+  if (!text) return null;
+  try {
+    const state = JSON.parse(text);
+    if (state.formatVersion !== FORMAT_VERSION || typeof state.runId !== "string" || typeof state.status !== "string" || !state.phases || !state.budget) return null;
+    return { ...state, timers: state.timers ?? [], waivers: state.waivers ?? [] };
+  } catch {
+    return null;
+  }
+}
+async function scanState(store, now) {
+  const since = monthStart(now);
+  const branches = [];
+  const problems = [];
+  let spentUsd = 0;
+  for (const slug of await store.slugs()) {
+    const ids = await store.list(slug, ".ideamine/runs");
+    const cached = await store.read(slug, ids.map((id) => `${runDir(id)}/run.json`));
+    const runs = [];
+    for (const id of ids) {
+      const ledgerPath = `${runDir(id)}/ledger.jsonl`;
+      let state = fromCache(cached.get(`${runDir(id)}/run.json`));
+      let ledger = null;
+      try {
+        const need = state === null || runSpendSince(state, since) === null;
+        if (need) {
+          const text = (await store.read(slug, [ledgerPath])).get(ledgerPath);
+          if (!text) continue;
+          ledger = parseLedger(text, `${ledgerPath} on branch ideamine/${slug}`);
+          state ??= replay(ledger);
+        }
+      } catch (caught) {
+        problems.push(`${id} on ideamine/${slug}: ${caught instanceof Error ? caught.message : String(caught)}`);
+        continue;
+      }
+      if (state === null) continue;
+      runs.push(state);
+      spentUsd += runSpendSince(state, since) ?? (ledger ? ledgerSpendSince(ledger, since) : 0);
+    }
+    branches.push({ slug, runs });
+  }
+  return { branches, spentUsd, since, problems };
+}
+async function listIdeas(workspace) {
+  const names = await readdir3(join5(workspace, "ideas"), { withFileTypes: true }).catch(() => []);
+  const ideas = [];
+  for (const entry of names.filter((e) => e.isFile() && !/^readme(\.md)?$/i.test(e.name)).sort((a, b) => a.name.localeCompare(b.name))) {
+    const file = `ideas/${entry.name}`;
+    const slug = /^(.+)\.(?:ya?ml|md)$/.exec(entry.name)?.[1] ?? "";
+    if (!SLUG_PATTERN.test(slug) || ideas.some((i) => i.slug === slug)) continue;
+    const parsed = parseIdea({ file, bytes: await readFile2(join5(workspace, file)) });
+    ideas.push(parsed.ok ? { slug, file, hash: parsed.value.hash, problem: null } : { slug, file, hash: null, problem: parsed.issues[0] ?? "invalid" });
+  }
+  return ideas;
+}
+
+// src/core/workflow-gen.ts
+var RUN_TITLE_PREFIX = "ideamine-run ";
+function slugOfRunTitle(title) {
+  if (!title.startsWith(RUN_TITLE_PREFIX)) return null;
+  const slug = title.slice(RUN_TITLE_PREFIX.length);
+  return SLUG_PATTERN.test(slug) ? slug : null;
+}
+var WRITERS = `fromJSON('["OWNER", "MEMBER", "COLLABORATOR"]')`;
+var REVIEW_IF = [
+  "${{ (github.event_name == 'pull_request_review'",
+  "&& github.event.pull_request.head.repo.full_name == github.repository",
+  "&& startsWith(github.event.pull_request.head.ref, 'ideamine-gate/')",
+  `&& contains(${WRITERS}, github.event.review.author_association))`,
+  "|| (github.event_name == 'issue_comment' && github.event.issue.pull_request",
+  "&& github.event.comment.user.type != 'Bot'",
+  `&& contains(${WRITERS}, github.event.comment.author_association)) }}`
+];
+
+// action/src/start-runs.ts
+var RUN_WORKFLOW = "ideamine-run.yml";
+async function activeRuns(forge) {
+  const seen = /* @__PURE__ */ new Map();
+  for (const status of ["queued", "in_progress"]) {
+    for (const run2 of await forge.listWorkflowRuns(RUN_WORKFLOW, status)) seen.set(run2.id, run2.displayTitle);
+  }
+  const bySlug = /* @__PURE__ */ new Map();
+  let untitled = 0;
+  for (const [id, title] of seen) {
+    const slug = slugOfRunTitle(title);
+    if (slug === null) untitled += 1;
+    else if (!bySlug.has(slug)) bySlug.set(slug, id);
+  }
+  return { count: seen.size, bySlug, untitled };
+}
+var RECENT_RUNS = 100;
+async function fairOrder(forge, candidates2, room) {
+  if (candidates2.filter((c) => !c.active).length <= room) return candidates2;
+  const last = /* @__PURE__ */ new Map();
+  for (const run2 of await forge.listWorkflowRuns(RUN_WORKFLOW, void 0, RECENT_RUNS)) {
+    const slug = slugOfRunTitle(run2.displayTitle);
+    if (slug !== null) last.set(slug, Math.max(last.get(slug) ?? 0, Date.parse(run2.createdAt)));
+  }
+  return candidates2.map((c, i) => ({ c, i, at: last.get(c.slug) ?? 0 })).sort((a, b) => a.at - b.at || a.i - b.i).map(({ c }) => c);
+}
+async function startRuns(options, forge, request2) {
+  const active = await activeRuns(forge);
+  const alreadyActive = /* @__PURE__ */ new Map();
+  const candidates2 = [];
+  for (const slug of request2.slugs) {
+    const running = active.bySlug.get(slug);
+    if (request2.skipActive && running !== void 0) alreadyActive.set(slug, running);
+    else candidates2.push({ slug, active: running !== void 0 });
+  }
+  const spent = candidates2.length > 0 && options.monthlyBudgetUsd !== null ? await request2.spent() : null;
+  const overBudget = spent !== null && options.monthlyBudgetUsd !== null && spent.usd >= options.monthlyBudgetUsd;
+  const ordered = overBudget ? candidates2 : await fairOrder(forge, candidates2, options.maxRunsInProgress - active.count);
+  const { admitted, held } = admit(ordered, {
+    maxRunsInProgress: options.maxRunsInProgress,
+    inProgress: active.count,
+    monthlyBudgetUsd: options.monthlyBudgetUsd,
+    spentUsd: spent?.usd ?? null,
+    since: (spent?.since ?? /* @__PURE__ */ new Date()).toISOString()
+  });
+  for (const slug of admitted) {
+    await forge.dispatchRun(RUN_WORKFLOW, request2.ref, { slug });
+    info(`Started ${RUN_WORKFLOW} on ${request2.ref} for ${slug}.`);
+  }
+  for (const h of held) notice(h.message, { title: `IdeaMine: ${h.cap}` });
+  return { started: admitted, held, alreadyActive, active };
+}
+
+// action/src/summary.ts
+var esc = (text) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+var num2 = (n) => n === null ? "\u2014" : String(Math.round(n * 1e3) / 1e3);
+var fmtCost = (usd3) => usd3 === null ? "not measured" : `$${usd3.toFixed(4)}`;
+var fmtTokens = (state) => state?.tokens ? `${state.tokens.input + state.tokens.output} (input ${state.tokens.input}, output ${state.tokens.output})` : "not measured";
+async function write(build) {
+  if (!process.env["GITHUB_STEP_SUMMARY"]) return;
+  build(summary);
+  await summary.write();
+}
+async function writePhaseSummary(s) {
+  await write((summary2) => {
+    summary2.addHeading(`IdeaMine: ${esc(s.slug)} / ${esc(s.phase)}`, 2);
+    summary2.addTable([
+      [{ data: "field", header: true }, { data: "value", header: true }],
+      ["run", s.runId || "\u2014"],
+      ["status", s.status],
+      ["phase status", s.phaseState?.status ?? "not started"],
+      ["attempts", String(s.phaseState?.attempts ?? 0)],
+      ["score", num2(s.phaseState?.score ?? null)],
+      ["tokens", fmtTokens(s.phaseState)],
+      ["cost", fmtCost(s.phaseState?.costUsd ?? null)],
+      ["GitHub API requests", String(s.forgeRequests)]
+    ]);
+    if (s.gate) {
+      summary2.addHeading("Gate metrics", 3);
+      summary2.addTable([
+        ["metric", "value", "threshold", "weight", "required", "result"].map((data) => ({ data, header: true })),
+        ...s.gate.metrics.map((m) => [
+          esc(m.id),
+          num2(m.value),
+          `${m.operator} ${num2(m.threshold)}`,
+          num2(m.weight),
+          m.required ? "yes" : "no",
+          m.passed === null ? "not judged" : m.passed ? "pass" : "fail"
+        ])
+      ]);
+    }
+    if (s.prUrl) summary2.addRaw(`Gate pull request: ${s.prUrl}`, true);
+    for (const note of s.notes) summary2.addRaw(`
+${esc(note)}`, true);
+  });
+}
+async function writeDispatchSummary(s) {
+  await write((summary2) => {
+    summary2.addHeading("IdeaMine: changed ideas", 2);
+    if (s.dispatched.length === 0 && s.held.length === 0 && s.invalid.length === 0) summary2.addRaw("No idea files changed in this push.", true);
+    if (s.dispatched.length > 0) {
+      summary2.addRaw(`Started a run workflow on \`${s.ref}\` for:`, true);
+      summary2.addList(s.dispatched.map((slug) => `\`${slug}\``));
+    }
+    if (s.held.length > 0) {
+      summary2.addRaw("Not started (repository-wide cap):", true);
+      summary2.addList(s.held.map(esc));
+    }
+    for (const bad of s.invalid) {
+      summary2.addHeading(`${esc(bad.file)}: ${bad.issues.length === 1 ? "1 problem" : `${bad.issues.length} problems`}`, 3);
+      summary2.addList(bad.issues.map(esc));
+    }
+    summary2.addRaw(`GitHub API requests: ${s.forgeRequests}`, true);
+  });
+}
+async function writeTickSummary(s) {
+  await write((summary2) => {
+    summary2.addHeading(`IdeaMine tick: ${s.status}`, 2);
+    if (s.actions.length === 0) summary2.addRaw("Nothing was due.", true);
+    else summary2.addList(s.actions.map(esc));
+    if (s.held.length > 0) {
+      summary2.addRaw("Not started (repository-wide cap):", true);
+      summary2.addList(s.held.map(esc));
+    }
+    if (s.left.length > 0) {
+      summary2.addRaw("Left alone:", true);
+      summary2.addList(s.left.map(esc));
+    }
+    summary2.addRaw(`GitHub API requests: ${s.forgeRequests}`, true);
+  });
+}
+
+// action/src/commands/dispatch.ts
+var ACTIONS_BOT = "github-actions[bot]";
+var forges = /* @__PURE__ */ new Map();
+function forgeFor(options, token) {
+  const known = forges.get(token);
+  if (known) return known;
+  const isPrToken = options.prToken !== null && token === options.prToken && token !== options.githubToken;
+  const forge = createGitHubForge({
+    token,
+    owner: options.owner,
+    repo: options.repo,
+    baseUrl: options.apiUrl,
+    identityLogin: isPrToken ? options.prTokenLogin : ACTIONS_BOT,
+    warn: (message) => warning(message)
+  });
+  forges.set(token, forge);
+  return forge;
+}
+async function monthSpend(options) {
+  await fetchStateBranches(options.workspace);
+  const store = await createGitStore({ repoDir: options.workspace });
+  try {
+    const scan = await scanState(store, /* @__PURE__ */ new Date());
+    for (const problem of scan.problems) warning(`Spend not counted: ${problem}`);
+    return { usd: scan.spentUsd, since: scan.since };
+  } finally {
+    await store.close();
+  }
+}
+function changedIdeaFiles(payload, exists2) {
+  const touched = /* @__PURE__ */ new Set();
+  for (const commit of payload.commits ?? []) {
+    for (const file of [...commit.added ?? [], ...commit.modified ?? []]) touched.add(file);
+  }
+  return [...touched].filter((f) => /^ideas\/[^/]+$/.test(f) && !/^ideas\/readme(\.md)?$/i.test(f) && exists2(f)).sort();
+}
+var lineOf = (issue2) => {
+  const match = /^[^:]+:(\d+):\d+: /.exec(issue2);
+  return match?.[1] ? Number(match[1]) : void 0;
+};
+async function readPayload(options) {
+  if (!options.eventPath) throw badInput("GITHUB_EVENT_PATH is not set: dispatch runs on a push event inside GitHub Actions");
+  try {
+    return JSON.parse(await readFile3(options.eventPath, "utf8"));
+  } catch (caught) {
+    throw badInput(`GITHUB_EVENT_PATH ${options.eventPath}: cannot read the event payload`, [caught instanceof Error ? caught.message : String(caught)]);
+  }
+}
+async function dispatchCommand(options) {
+  if (options.eventName !== "" && options.eventName !== "push") {
+    throw badInput(`command dispatch runs on push events, not ${options.eventName}`, ["Use the generated ideamine-dispatch.yml workflow (on: push, paths: ideas/**)."]);
+  }
+  const payload = await readPayload(options);
+  const ref = (options.env["GITHUB_REF"] ?? payload.ref ?? "").replace(/^refs\/heads\//, "");
+  if (ref === "") throw badInput("GITHUB_REF is not set: cannot tell which branch to start the runs on");
+  const files = changedIdeaFiles(payload, (f) => existsSync5(join6(options.workspace, f)));
+  const valid = [];
+  const invalid = [];
+  for (const file of files) {
+    const parsed = parseIdea({ file, bytes: await readFile3(join6(options.workspace, file)) });
+    if (!parsed.ok) {
+      invalid.push({ file, issues: parsed.issues });
+      for (const issue2 of parsed.issues) {
+        const line = lineOf(issue2);
+        error(issue2, { file, ...line === void 0 ? {} : { startLine: line } });
+      }
+      continue;
+    }
+    valid.push(parsed.value.slug);
+  }
+  const forge = forgeFor(options, options.githubToken);
+  const started = valid.length === 0 ? { started: [], held: [] } : await startRuns(options, forge, { slugs: valid, ref, skipActive: false, spent: () => monthSpend(options) });
+  if (files.length === 0) info("No idea files changed in this push.");
+  await writeDispatchSummary({ dispatched: started.started, held: started.held.map((h) => h.message), invalid, ref, forgeRequests: forge.stats.requests });
+  const failure = invalid.length === 0 ? null : `${invalid.length === 1 ? "1 idea file has" : `${invalid.length} idea files have`} problems: ${invalid.map((i) => i.file).join(", ")} (see the annotations and the job summary)`;
+  return { status: started.started.length > 0 ? "dispatched" : "nothing-due", runId: "", failure };
+}
+
+// action/src/commands/phase.ts
+import { existsSync as existsSync7 } from "node:fs";
+import { join as join10 } from "node:path";
+
+// src/adapters/store/remote.ts
+import { setTimeout as sleep2 } from "node:timers/promises";
+var LOST_RACE2 = /fetch first|non-fast-forward|cannot lock ref|failed to update ref|stale info|rejected.*\(.*(?:fetch|non-fast)/i;
+var REFUSALS = [
+  [/GH006|protected branch/i, "the branch is protected (branch protection)"],
+  [/GH013|repository rule violations|rulesets?/i, "a repository ruleset refuses the push"],
+  [/push protection|secret scanning|GH009/i, "push protection found a secret in the commit"],
+  [/GH001|large files?|exceeds .* file size limit|too large/i, "a size limit refuses the push"],
+  [/pre-receive hook declined|hook declined/i, "a pre-receive hook on the remote declined the push"],
+  [/permission to .* denied|returned error: 403|authentication failed|could not read username/i, "the token may not push to this repository (contents: write is needed)"]
+];
+var TRANSIENT = /returned error: (?:5\d\d|408|429)|RPC failed|remote end hung up|early EOF|unexpected disconnect|connection (?:refused|reset|timed out)|failed to connect|couldn't connect|empty reply from server|operation timed out|could not resolve host/i;
+function classifyPushError(stderr) {
+  for (const [pattern, cause] of REFUSALS) if (pattern.test(stderr)) return { kind: "refused", cause };
+  if (LOST_RACE2.test(stderr)) return { kind: "lost-race" };
+  if (TRANSIENT.test(stderr)) return { kind: "transient" };
+  return { kind: "other" };
+}
+var lastLines = (text) => text.trim().split("\n").slice(-3).join(" ");
+function withRemote(inner, options) {
+  const remote = options.remote ?? "origin";
+  const ctx = { cwd: options.repoDir, env: gitEnvironment(DEFAULT_IDENTITY) };
+  const ref = (slug) => `refs/heads/ideamine/${slug}`;
+  const tracking = (slug) => `refs/remotes/${remote}/ideamine/${slug}`;
+  const pushes = { ok: 0, commits: 0, lostRaces: 0, retries: 0, refused: 0 };
+  const retriesAllowed = options.transientRetries ?? 3;
+  const firstDelay = options.retryDelayMs ?? 250;
+  const refusals = /* @__PURE__ */ new Map();
+  async function network(args) {
+    for (let attempt2 = 0; ; attempt2 += 1) {
+      const result = await runGit(ctx, args, { okCodes: [1, 128] });
+      const out = `${result.stderr}
+${result.stdout}`;
+      if (result.code === 0 || attempt2 >= retriesAllowed || classifyPushError(out).kind !== "transient") return { code: result.code, out };
+      pushes.retries += 1;
+      await sleep2(firstDelay * 2 ** attempt2 * (0.5 + Math.random()));
+    }
+  }
+  async function fetchTip(slug) {
+    const result = await network(["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote, `+${ref(slug)}:${tracking(slug)}`]);
+    if (result.code !== 0) {
+      if (/couldn't find remote ref|no such ref/i.test(result.out)) {
+        await runGit(ctx, ["update-ref", "-d", tracking(slug)], { okCodes: [1, 128] });
+        return null;
+      }
+      throw new IdeaMineError(ErrorCode.internal, `git fetch ${remote} ${ref(slug)} failed: ${lastLines(result.out)}`, { retryable: true });
+    }
+    return (await runGit(ctx, ["rev-parse", "--verify", "--quiet", `${tracking(slug)}^{commit}`], { okCodes: [1] })).stdout.trim() || null;
+  }
+  const isAncestor = async (a, b) => (await runGit(ctx, ["merge-base", "--is-ancestor", a, b], { okCodes: [1] })).code === 0;
+  async function moveLocal(slug, to, from) {
+    const zero = "0".repeat((to ?? from ?? "").length || 40);
+    if (to === null) await runGit(ctx, ["update-ref", "-d", ref(slug), from ?? zero]);
+    else await runGit(ctx, ["update-ref", "-m", `ideamine: from ${remote}`, ref(slug), to, from ?? zero]);
+  }
+  async function push(slug, commit, count3) {
+    const result = await network(["push", "--porcelain", "--quiet", remote, `${commit}:${ref(slug)}`]);
+    if (result.code === 0) {
+      pushes.ok += 1;
+      pushes.commits += count3;
+      return "pushed";
+    }
+    const verdict = classifyPushError(result.out);
+    if (verdict.kind === "refused") {
+      pushes.refused += 1;
+      const error2 = new IdeaMineError(ErrorCode.refused, `push of ${ref(slug)} to ${remote} refused: ${verdict.cause}`, {
+        details: [
+          lastLines(result.out),
+          "This is permanent until someone changes the repository settings; nothing was retried.",
+          `Nothing is lost: the state is committed on the local branch ideamine/${slug}; run again with --push once the remote accepts it.`
+        ]
+      });
+      refusals.set(slug, error2);
+      throw error2;
+    }
+    if (verdict.kind === "lost-race") {
+      pushes.lostRaces += 1;
+      return "lost-race";
+    }
+    throw new IdeaMineError(ErrorCode.internal, `git push ${remote} ${ref(slug)} failed: ${lastLines(result.out)}`, {
+      retryable: true,
+      details: [`The commit is kept on the local branch ideamine/${slug}; run again with --push to send it.`]
+    });
+  }
+  async function pull(slug) {
+    for (let round = 0; ; round += 1) {
+      const [remoteTip, local] = [await fetchTip(slug), await inner.tip(slug)];
+      if (remoteTip === local) return { action: remoteTip === null ? "absent" : "up-to-date", local, remote: remoteTip };
+      if (remoteTip !== null && (local === null || await isAncestor(local, remoteTip))) {
+        await moveLocal(slug, remoteTip, local);
+        return { action: "fast-forward", local, remote: remoteTip };
+      }
+      if (local !== null && (remoteTip === null || await isAncestor(remoteTip, local))) {
+        const count3 = Number((await runGit(ctx, ["rev-list", "--count", local, ...remoteTip ? [`^${remoteTip}`] : []])).stdout.trim());
+        if (await push(slug, local, count3) === "pushed") return { action: "pushed", local, remote: remoteTip };
+        if (round >= 3) throw new IdeaMineError(ErrorCode.conflict, `could not push ${ref(slug)} to ${remote}: the remote kept moving`, { retryable: true });
+        continue;
+      }
+      await moveLocal(slug, remoteTip, local);
+      return { action: "replaced", local, remote: remoteTip };
+    }
+  }
+  return {
+    tip: (slug) => inner.tip(slug),
+    read: (slug, paths, at) => inner.read(slug, paths, at),
+    list: (slug, dir) => inner.list(slug, dir),
+    slugs: () => inner.slugs(),
+    publish: (files, message) => inner.publish(files, message),
+    readPublished: (path4) => inner.readPublished(path4),
+    async commit(slug, request2) {
+      const refused2 = refusals.get(slug);
+      if (refused2) throw refused2;
+      const commit = await inner.commit(slug, request2);
+      if (await push(slug, commit, 1) === "pushed") return commit;
+      const theirs = await fetchTip(slug);
+      await moveLocal(slug, theirs ?? request2.expectedTip, commit);
+      throw new IdeaMineError(ErrorCode.conflict, `lost a push race on ${ref(slug)}`, { retryable: true });
+    },
+    pull,
+    pushes,
+    close: () => inner.close()
+  };
+}
+
 // src/engine/bundle.ts
 import { existsSync as existsSync6, readFileSync } from "node:fs";
-import { lstat as lstat2, open as open2, readFile as readFile3, readdir as readdir3, realpath, stat as stat3 } from "node:fs/promises";
-import { dirname as dirname2, isAbsolute as isAbsolute2, join as join6, relative, resolve as resolve2, sep as sep2 } from "node:path";
+import { lstat as lstat2, open as open2, readFile as readFile4, readdir as readdir4, realpath, stat as stat3 } from "node:fs/promises";
+import { dirname as dirname2, isAbsolute as isAbsolute2, join as join7, relative, resolve as resolve2, sep as sep2 } from "node:path";
 import { fileURLToPath } from "node:url";
 
 // src/core/prompt.ts
@@ -75816,16 +76163,16 @@ var OVERRIDE_DIR = ".ideamine/phases";
 var outside = (rel) => rel === ".." || rel.startsWith(`..${sep2}`) || isAbsolute2(rel);
 var isMissing = (e) => e?.code === "ENOENT";
 async function loadBundle(options) {
-  const override = join6(options.repoRoot, OVERRIDE_DIR);
+  const override = join7(options.repoRoot, OVERRIDE_DIR);
   const useOverride = await stat3(override).then((s) => s.isDirectory(), () => false);
   const source = useOverride ? OVERRIDE_DIR : "built-in";
-  const phaseDir = useOverride ? override : join6(options.packageRoot, "phases");
+  const phaseDir = useOverride ? override : join7(options.packageRoot, "phases");
   const label = useOverride ? OVERRIDE_DIR : "phases";
   const issues = [];
   const phases = [];
   const phaseFiles = (await listDir(phaseDir)).filter((f) => /^[^.].*\.ya?ml$/.test(f));
   for (const name of phaseFiles) {
-    const parsed = parsePhaseFile(`${label}/${name}`, await readFile3(join6(phaseDir, name), "utf8"));
+    const parsed = parsePhaseFile(`${label}/${name}`, await readFile4(join7(phaseDir, name), "utf8"));
     if (parsed.ok) phases.push(parsed.value);
     else issues.push(...parsed.issues);
   }
@@ -75845,19 +76192,19 @@ async function loadBundle(options) {
 }
 async function listDir(dir) {
   try {
-    return (await readdir3(dir)).sort();
+    return (await readdir4(dir)).sort();
   } catch (caught) {
     if (isMissing(caught)) return [];
     throw caught;
   }
 }
 async function loadSchemas(packageRoot, issues) {
-  const dir = join6(packageRoot, "schemas", "artifacts");
+  const dir = join7(packageRoot, "schemas", "artifacts");
   const schemas = {};
   for (const name of (await listDir(dir)).filter((f) => f.endsWith(".schema.json"))) {
     const file = `schemas/artifacts/${name}`;
     try {
-      const schema = JSON.parse(await readFile3(join6(dir, name), "utf8"));
+      const schema = JSON.parse(await readFile4(join7(dir, name), "utf8"));
       validateAgainst(schema, null);
       schemas[name.slice(0, -".schema.json".length)] = schema;
     } catch (caught) {
@@ -75915,7 +76262,7 @@ async function readAtMost(file, limit2) {
 function findPackageRoot(from = fileURLToPath(import.meta.url)) {
   let dir = dirname2(from);
   for (; ; ) {
-    const manifest = join6(dir, "package.json");
+    const manifest = join7(dir, "package.json");
     if (existsSync6(manifest)) {
       try {
         if (JSON.parse(readFileSync(manifest, "utf8")).name === "ideamine") return dir;
@@ -75930,16 +76277,16 @@ function findPackageRoot(from = fileURLToPath(import.meta.url)) {
 
 // src/core/budget.ts
 var DEFAULT_RUN_BUDGET_USD = 5;
-var usd = (n) => `$${n.toFixed(4)}`;
+var usd2 = (n) => `$${n.toFixed(4)}`;
 function checkReservation(b, estimateUsd, estimateTokens) {
   if (estimateUsd !== null) {
     const runAfter = b.run.spentUsd + b.reservedUsd + estimateUsd;
     if (runAfter > b.run.limitUsd) {
-      return { ok: false, scope: "run", message: `run budget ${usd(b.run.limitUsd)} would be exceeded: spent ${usd(b.run.spentUsd)}, in flight ${usd(b.reservedUsd)}, next call up to ${usd(estimateUsd)}` };
+      return { ok: false, scope: "run", message: `run budget ${usd2(b.run.limitUsd)} would be exceeded: spent ${usd2(b.run.spentUsd)}, in flight ${usd2(b.reservedUsd)}, next call up to ${usd2(estimateUsd)}` };
     }
     const phaseAfter = b.phase.spentUsd + b.reservedUsd + estimateUsd;
     if (phaseAfter > b.phase.limitUsd) {
-      return { ok: false, scope: "phase", message: `phase budget ${usd(b.phase.limitUsd)} would be exceeded: spent ${usd(b.phase.spentUsd)}, in flight ${usd(b.reservedUsd)}, next call up to ${usd(estimateUsd)}` };
+      return { ok: false, scope: "phase", message: `phase budget ${usd2(b.phase.limitUsd)} would be exceeded: spent ${usd2(b.phase.spentUsd)}, in flight ${usd2(b.reservedUsd)}, next call up to ${usd2(estimateUsd)}` };
     }
   }
   if (estimateTokens !== null) {
@@ -76981,13 +77328,15 @@ async function handoff(ctx, phase, attempt2, produced, scaffold, result) {
 
 // src/ports/model.ts
 var ModelCallError = class extends Error {
-  constructor(message, attempts, circuitOpen = false) {
+  constructor(message, attempts, circuitOpen = false, notBefore = null) {
     super(message);
     this.attempts = attempts;
     this.circuitOpen = circuitOpen;
+    this.notBefore = notBefore;
   }
   attempts;
   circuitOpen;
+  notBefore;
   name = "ModelCallError";
 };
 
@@ -77021,6 +77370,16 @@ var BudgetExhausted = class extends Error {
   scope;
   name = "BudgetExhausted";
 };
+var RunPaused = class extends Error {
+  constructor(timer, message) {
+    super(message);
+    this.timer = timer;
+  }
+  timer;
+  name = "RunPaused";
+};
+var DEFAULT_CIRCUIT_WAIT_MS = 6e4;
+var pauses = /* @__PURE__ */ new WeakMap();
 var attemptEvent = (phase, task, a) => ({
   type: "model.call",
   phase,
@@ -77079,10 +77438,19 @@ async function executeTask(ctx, phase, task) {
     return JSON.parse(canonicalJson(result.output));
   } catch (error2) {
     if (error2 instanceof ModelCallError) {
-      await session.record([
+      const failed = [
         ...error2.attempts.map((a) => attemptEvent(phase.id, task, a)),
         { type: "task.failed", phase: phase.id, data: { taskKey: task.key, role: task.role, error: error2.message.slice(0, 500), circuitOpen: error2.circuitOpen } }
-      ]);
+      ];
+      if (error2.circuitOpen) {
+        const known2 = pauses.get(session);
+        const pause = known2 ?? circuitPause(ctx, phase.id, error2);
+        if (!known2) pauses.set(session, pause);
+        const { id, reason, notBefore } = pause.timer;
+        await session.record(known2 ? failed : [...failed, { type: "timer.set", phase: phase.id, data: { id, reason, notBefore } }]);
+        throw pause;
+      }
+      await session.record(failed);
       throw new IdeaMineError(ErrorCode.model, `${phase.id}/${task.role}: the model failed after ${error2.attempts.length} attempt(s): ${error2.message}`, {
         retryable: true,
         cause: error2,
@@ -77094,6 +77462,11 @@ async function executeTask(ctx, phase, task) {
     ctx.reserved.usd -= estimate ?? 0;
     ctx.reserved.tokens -= estimateTokens ?? 0;
   }
+}
+function circuitPause(ctx, phase, error2) {
+  const notBefore = (error2.notBefore ?? new Date(ctx.clock.now().getTime() + DEFAULT_CIRCUIT_WAIT_MS)).toISOString();
+  const timer = { id: `circuit-open:${phase}:${notBefore}`, reason: "circuit-open", phase, notBefore };
+  return new RunPaused(timer, `${phase}: the model provider failed repeatedly and its circuit breaker is open (${error2.message})`);
 }
 function reserve(ctx, phase, estimateUsd, estimateTokens) {
   const state = ctx.session.state;
@@ -77336,15 +77709,30 @@ var RunSession = class _RunSession {
     const path4 = `${runDir(runId)}/ledger.jsonl`;
     const text = (await deps.store.read(slug, [path4], tip)).get(path4) ?? null;
     if (text === null) return null;
-    return new _RunSession(deps, slug, runId, parseLedger(text, `${path4} on branch ideamine/${slug}`), tip, text, null);
+    return new _RunSession(deps, slug, runId, parseLedger(text, path4, `branch ideamine/${slug}`), tip, text, null);
   }
-  /** A new ledger (replacing any previous one of the same run id, for --fresh). */
+  /**
+   * A new ledger (replacing any previous one of the same run id, for --fresh). When no ledger existed and
+   * another process starts the same run first (a lost race on the first commit), its run is opened instead
+   * of being overwritten: the caller's lease decision then settles who drives it.
+   */
   static async create(deps, slug, runId, started, extra = []) {
     const tip = await deps.store.tip(slug);
     const session = new _RunSession(deps, slug, runId, [], tip, "", null);
-    await session.record([started], [{ path: runDir(runId), content: null }, ...extra]);
+    session.replacing = tip !== null && await session.read(session.ledgerPath) !== null;
+    try {
+      await session.record([started], [{ path: runDir(runId), content: null }, ...extra]);
+    } catch (error2) {
+      if (!(error2 instanceof StartedElsewhere)) throw error2;
+      const theirs = await _RunSession.open(deps, slug, runId);
+      if (!theirs) throw error2;
+      return theirs;
+    }
+    session.replacing = true;
     return session;
   }
+  /** False while creating a ledger where none was: a ledger appearing meanwhile is another process's start. */
+  replacing = true;
   /** Appends events (and files) durably; calls are serialised in order. */
   record(events, writes = []) {
     const next = this.queue.then(() => this.commitOnce(events, writes));
@@ -77368,13 +77756,13 @@ var RunSession = class _RunSession {
       const entries2 = [...this.entries, ...added];
       const ledgerText = this.ledgerText + serialiseEntries(added);
       const state = replay(entries2);
-      const last = added.at(-1);
+      const last = added.at(-1) ?? entries2.at(-1);
       const files = [
         ...scrubbed,
         { path: this.ledgerPath, content: ledgerText },
         { path: `${runDir(this.runId)}/run.json`, content: prettyJson(state) }
       ];
-      const message = `ideamine: ${this.runId} ${last?.type ?? "update"}${last?.phase ? ` ${last.phase}` : ""}`;
+      const message = added.length === 0 ? `ideamine: ${this.runId} run.json rebuilt from the ledger` : `ideamine: ${this.runId} ${last?.type ?? "update"}${last?.phase ? ` ${last.phase}` : ""}`;
       const trailers = {
         "IdeaMine-Run": this.runId,
         "IdeaMine-Phase": last?.phase ?? "-",
@@ -77403,18 +77791,28 @@ var RunSession = class _RunSession {
   async rebase() {
     const tip = await this.deps.store.tip(this.slug);
     const theirs = tip ? (await this.deps.store.read(this.slug, [this.ledgerPath], tip)).get(this.ledgerPath) ?? null : null;
+    if (this.entries.length === 0 && !this.replacing && theirs !== null) throw new StartedElsewhere(this.runId);
     if (this.entries.length > 0 && theirs !== this.ledgerText) {
       if (theirs === null || !theirs.startsWith(this.ledgerText)) {
         throw new IdeaMineError(ErrorCode.corrupt, `${this.ledgerPath} on branch ideamine/${this.slug} no longer extends the ledger this process read (rewritten history)`, {
           details: ["Run `ideamine verify <run-id>`; restore the state branch from a good copy, or start over with --fresh."]
         });
       }
-      const merged = parseLedger(theirs, `${this.ledgerPath} on branch ideamine/${this.slug}`);
+      const merged = parseLedger(theirs, this.ledgerPath, `branch ideamine/${this.slug}`);
       const newer = merged.slice(this.entries.length);
       const claim = this.claim;
-      const fenced = claim && newer.find((e) => e.type === "lease.acquired" && (e.data["scope"] ?? "run") === claim.scope && typeof e.data["epoch"] === "number" && e.data["epoch"] > claim.epoch);
+      const onScope = (e) => e.type === "lease.acquired" && (e.data["scope"] ?? "run") === claim?.scope;
+      const fenced = claim && newer.find((e) => onScope(e) && typeof e.data["epoch"] === "number" && e.data["epoch"] >= claim.epoch);
       if (fenced) {
-        throw new IdeaMineError(ErrorCode.leaseLost, `run ${this.runId}: ${JSON.stringify(fenced.data["owner"])} took over ${claim.scope} with epoch ${JSON.stringify(fenced.data["epoch"])}; this process (epoch ${claim.epoch}) stops without writing`, {
+        const owner = JSON.stringify(fenced.data["owner"]);
+        const epoch = JSON.stringify(fenced.data["epoch"]);
+        const what = claim.scope === "run" ? "the run" : claim.scope.replace("phase:", "phase ");
+        if (!this.entries.some((e) => onScope(e) && e.data["epoch"] === claim.epoch)) {
+          throw new IdeaMineError(ErrorCode.leaseHeld, `${this.runId}: ${what} is held by ${owner} (epoch ${epoch}), which took it first; this process stops without writing`, {
+            details: ["Only one process may drive a run (or a phase) at a time: wait for it to finish, or run again after its lease expires. Check `ideamine status`."]
+          });
+        }
+        throw new IdeaMineError(ErrorCode.leaseLost, `run ${this.runId}: ${owner} took over ${claim.scope} with epoch ${epoch}; this process (epoch ${claim.epoch}) stops without writing`, {
           details: ["Only one process may drive a run (or a phase) at a time. Check `ideamine status`."]
         });
       }
@@ -77423,6 +77821,13 @@ var RunSession = class _RunSession {
       this.current = replay(merged);
     }
     this.tipCommit = tip;
+  }
+  /** run.json is a cache of the ledger: when the stored copy disagrees, it is rewritten (no new events). True when it was. */
+  async rebuildStaleCache() {
+    const stored = await this.read(`${runDir(this.runId)}/run.json`);
+    if (stored === prettyJson(this.state)) return false;
+    await this.record([]);
+    return true;
   }
   /** Reads a file of this slug's state at the current tip. */
   async read(path4) {
@@ -77434,8 +77839,14 @@ var RunSession = class _RunSession {
     return this.deps.store.read(this.slug, paths, this.tipCommit);
   }
 };
+var StartedElsewhere = class extends IdeaMineError {
+  constructor(runId) {
+    super(ErrorCode.conflict, `run ${runId} was started by another process at the same time`, { retryable: true });
+  }
+};
 
 // src/engine/run.ts
+var MAX_TIMER_WAIT_MS = 15 * 60 * 1e3;
 function ready(phases, outcomes, running) {
   const done = (id) => outcomes.get(id) === "passed" || outcomes.get(id) === "waived";
   return phases.filter((p) => !outcomes.has(p.id) && !running.has(p.id) && p.needs.every(done));
@@ -77449,6 +77860,7 @@ async function runIdea(input2) {
   let session = input2.fresh ? null : await RunSession.open(deps, slug, runId);
   const resumed = session !== null;
   if (session) {
+    if (await session.rebuildStaleCache()) input2.log(`run.json of ${runId} disagreed with its ledger; rebuilt it from the ledger.`);
     const state = session.state;
     if (state.status === "completed") input2.log(`Run ${runId} is already complete; nothing to do (use --fresh to start over).`);
   } else {
@@ -77473,8 +77885,8 @@ async function runIdea(input2) {
     input2.log(`Started run ${runId} (${model.provenance} model ${model.id}) on branch ${stateBranch(slug)}`);
     await supersedeOthers(deps, slug, runId, input2.log);
   }
-  const live = session;
-  const outcome = (status, blocked, dossier) => ({ runId, slug, status, state: live.state, ledger: live.ledger, blocked, dossier });
+  let live = session;
+  const outcome = (status, blocked, dossier, timer = null) => ({ runId, slug, status, state: live.state, ledger: live.ledger, blocked, dossier, timer });
   if (session.state.status === "completed") {
     const dossier = input2.publish ? await republish(input2.store, session, input2.log) : null;
     return outcome("completed", [], dossier);
@@ -77483,13 +77895,29 @@ async function runIdea(input2) {
   const leaseScope = scope.kind === "phase" ? `phase:${scope.phase}` : "run";
   const due = dueNow(bundle.phases, session.state, scope);
   if (due !== null) return outcome(due, blockedOf(bundle.phases, session.state, null), null);
+  for (let plan = planTimers(session.state, clock.now(), input2.timerWaitMs ?? 0); plan.action !== "go"; plan = planTimers(session.state, clock.now(), input2.timerWaitMs ?? 0)) {
+    const when = `${plan.timer.notBefore} (in ${Math.ceil(plan.ms / 1e3)} s)`;
+    if (plan.action === "pause") {
+      input2.log(`Paused: ${timerReason(plan.timer)}; not before ${when}.`);
+      return outcome("paused", blockedOf(bundle.phases, session.state, null), null, pick(plan.timer));
+    }
+    input2.log(`Waiting until ${when}: ${timerReason(plan.timer)}.`);
+    await clock.sleep(plan.ms, input2.stopSignal);
+    if (input2.stopSignal.aborted) throw new IdeaMineError(ErrorCode.internal, "stopped by signal while waiting for a timer; nothing was lost \u2014 run again to resume", { retryable: true });
+    session = await RunSession.open(deps, slug, runId) ?? session;
+    live = session;
+    if (session.state.status === "completed") return outcome("completed", [], null);
+  }
+  const firing = pendingTimers(session.state);
   const decision = decideLease(session.state.leases, leaseScope, owner, clock.now(), holderAlive);
   if (decision.action === "refuse") throw new IdeaMineError(ErrorCode.leaseHeld, `${runId}: ${decision.message}`);
   session.claim = { scope: leaseScope, epoch: decision.epoch };
   await session.record([
     { type: "lease.acquired", phase: null, data: { scope: leaseScope, owner, epoch: decision.epoch, expiresAt: new Date(clock.now().getTime() + LEASE_TTL_MS).toISOString(), ...decision.takeover ? { takeover: decision.takeover } : {} } },
-    ...resumed ? [{ type: "run.resumed", phase: null, data: { owner } }] : []
+    ...resumed ? [{ type: "run.resumed", phase: null, data: { owner } }] : [],
+    ...firing.map((t) => ({ type: "timer.fired", phase: t.phase, data: { id: t.id } }))
   ]);
+  for (const t of firing) input2.log(`Timer ${t.id} was due at ${t.notBefore}: continuing (${timerReason(t)}).`);
   const ctx = {
     session,
     store: input2.store,
@@ -77512,6 +77940,7 @@ async function runIdea(input2) {
   try {
     const outcomes = /* @__PURE__ */ new Map();
     const running = /* @__PURE__ */ new Map();
+    const halt = { paused: null };
     for (; ; ) {
       let settled = false;
       for (const phase of ready(bundle.phases, outcomes, new Set(running.keys()))) {
@@ -77522,9 +77951,13 @@ async function runIdea(input2) {
           settled = true;
           continue;
         }
-        if (input2.stopSignal.aborted) break;
+        if (input2.stopSignal.aborted || halt.paused) break;
         running.set(phase.id, input2.telemetry.span("phase", { "ideamine.phase": phase.id }, () => runPhase(ctx, phase)).then((outcome2) => {
           outcomes.set(phase.id, outcome2);
+          running.delete(phase.id);
+        }, (error2) => {
+          if (!(error2 instanceof RunPaused)) throw error2;
+          halt.paused ??= error2;
           running.delete(phase.id);
         }));
       }
@@ -77537,6 +77970,11 @@ async function runIdea(input2) {
       if (renewal) await session.record([renewal]);
     }
     if (input2.stopSignal.aborted) throw new IdeaMineError(ErrorCode.internal, "stopped by signal; finished work is saved \u2014 run again to resume", { retryable: true });
+    if (halt.paused) {
+      const { timer, message } = halt.paused;
+      input2.log(`Paused: ${message}. Finished work is saved; not before ${timer.notBefore}.`);
+      return outcome("paused", blockedOf(bundle.phases, session.state, ctx), null, timer);
+    }
     const state = session.state;
     const blocked = blockedOf(bundle.phases, state, ctx);
     if (blocked.length > 0 && (scope.kind !== "phase" || blocked.some((b) => b.phase === scope.phase))) {
@@ -77593,6 +78031,14 @@ function dueNow(phases, state, scope) {
   if (done(phase.id)) return "phase-done";
   return phase.needs.every(done) ? null : "waiting";
 }
+function planTimers(state, now, maxWaitMs) {
+  const latest2 = pendingTimers(state).at(-1);
+  const ms = latest2 ? Date.parse(latest2.notBefore) - now.getTime() : 0;
+  if (!latest2 || !(ms > 0)) return { action: "go" };
+  return { action: ms <= maxWaitMs ? "wait" : "pause", timer: latest2, ms };
+}
+var pick = (t) => ({ id: t.id, reason: t.reason, phase: t.phase, notBefore: t.notBefore });
+var timerReason = (t) => t.reason === "circuit-open" ? `the model provider's circuit breaker opened after repeated failures${t.phase ? ` (in ${t.phase})` : ""}` : `timer "${t.reason}"${t.phase ? ` of ${t.phase}` : ""}`;
 async function republish(store, session, log) {
   const dir = `${runDir(session.runId)}/dossier`;
   const sources = await session.readMany([`${dir}/RELEASE_DOSSIER.md`, `${dir}/release-dossier.json`]);
@@ -77611,6 +78057,8 @@ IdeaMine-Digest: ${session.state.dossierDigest ?? ""}`);
 
 // action/src/options.ts
 var COMMANDS = ["dispatch", "phase", "review", "tick", "release"];
+var DEFAULT_MAX_RUNS_IN_PROGRESS = 5;
+var LOGIN_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
 var input = (env, name) => (env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] ?? "").trim();
 function readOptions(env) {
   const command = input(env, "command");
@@ -77625,6 +78073,20 @@ function readOptions(env) {
   const budget = input(env, "budget-usd");
   const budgetUsd = budget === "" ? null : Number(budget);
   if (budgetUsd !== null && (!Number.isFinite(budgetUsd) || budgetUsd <= 0)) throw badInput(`input budget-usd: "${budget}" is not a positive number`);
+  const maxRuns = input(env, "max-runs-in-progress");
+  const maxRunsInProgress = maxRuns === "" ? DEFAULT_MAX_RUNS_IN_PROGRESS : Number(maxRuns);
+  if (!Number.isInteger(maxRunsInProgress) || maxRunsInProgress < 1) {
+    throw badInput(`input max-runs-in-progress: "${maxRuns}" is not a whole number of at least 1`, [`Leave it empty for the default (${DEFAULT_MAX_RUNS_IN_PROGRESS}).`]);
+  }
+  const monthly = input(env, "monthly-budget-usd");
+  const monthlyBudgetUsd = monthly === "" ? null : Number(monthly);
+  if (monthlyBudgetUsd !== null && (!Number.isFinite(monthlyBudgetUsd) || monthlyBudgetUsd <= 0)) {
+    throw badInput(`input monthly-budget-usd: "${monthly}" is not a positive number of US dollars`, ["Leave it empty for no monthly cap."]);
+  }
+  const prTokenLogin = input(env, "pr-token-login") || null;
+  if (prTokenLogin !== null && !LOGIN_PATTERN.test(prTokenLogin)) {
+    throw badInput(`input pr-token-login: "${prTokenLogin}" is not a GitHub login`, ['For a GitHub App token use "<app-slug>[bot]"; for a personal access token leave it empty.']);
+  }
   const githubToken = input(env, "github-token");
   if (githubToken === "") throw badInput("input github-token is empty", ["Leave it unset to use the default `${{ github.token }}`."]);
   const [owner = "", repo = ""] = (env["GITHUB_REPOSITORY"] ?? "").split("/");
@@ -77636,10 +78098,13 @@ function readOptions(env) {
     slug,
     githubToken,
     prToken: input(env, "pr-token") || null,
+    prTokenLogin,
     anthropicKey: input(env, "anthropic-api-key") || null,
     model: input(env, "model") || "auto",
     budgetUsd,
     allowSelfWaiver: input(env, "allow-self-waiver") === "true",
+    maxRunsInProgress,
+    monthlyBudgetUsd,
     owner,
     repo,
     apiUrl: env["GITHUB_API_URL"] ?? "https://api.github.com",
@@ -77660,8 +78125,8 @@ function modelSpec(options) {
 
 // action/src/commands/engine-run.ts
 import { readFileSync as readFileSync2 } from "node:fs";
-import { readFile as readFile5 } from "node:fs/promises";
-import { join as join8 } from "node:path";
+import { readFile as readFile6 } from "node:fs/promises";
+import { join as join9 } from "node:path";
 
 // src/adapters/clock/system.ts
 var systemClock = {
@@ -77839,7 +78304,8 @@ function createAnthropicModel(options) {
   const clock = options.clock ?? systemClock2;
   const random = options.random ?? Math.random;
   const policy = { ...DEFAULT_BACKOFF, ...options.backoff };
-  const breaker = createBreaker(options.breaker ?? DEFAULT_BREAKER, clock);
+  const breakerOptions = options.breaker ?? DEFAULT_BREAKER;
+  const breaker = createBreaker(breakerOptions, clock);
   const maxRepairs = options.maxRepairs ?? 2;
   const client = new Anthropic({
     apiKey: options.apiKey,
@@ -77859,11 +78325,13 @@ function createAnthropicModel(options) {
     const attempts = [];
     let retriesLeft = request2.retries;
     let repairsLeft = maxRepairs;
+    const circuitOpen = (why) => {
+      const notBefore = new Date(clock.now().getTime() + breaker.remainingMs());
+      return new ModelCallError(`circuit open for ${options.modelId} ${why}; next request not before ${notBefore.toISOString()}`, attempts, true, notBefore);
+    };
+    const timeoutMs = Math.max(1, Math.min(Math.round(request2.timeoutSeconds * 1e3), options.attemptTimeoutMs ?? Number.POSITIVE_INFINITY));
     for (let attempt2 = 1; ; attempt2 += 1) {
-      if (!breaker.tryAcquire()) {
-        const wait = Math.ceil(breaker.remainingMs() / 1e3);
-        throw new ModelCallError(`circuit open for ${options.modelId} after repeated failures; next probe in ${wait}s`, attempts, true);
-      }
+      if (!breaker.tryAcquire()) throw circuitOpen("after repeated failures");
       const started = clock.now().getTime();
       let response;
       try {
@@ -77877,7 +78345,7 @@ function createAnthropicModel(options) {
             tool_choice: caps.forcedToolChoice ? { type: "tool", name: toolName2 } : { type: "auto" },
             ...caps.temperature ? { temperature: request2.temperature } : {}
           },
-          { timeout: Math.max(1, Math.round(request2.timeoutSeconds * 1e3)), maxRetries: 0, ...signal ? { signal } : {} }
+          { timeout: timeoutMs, maxRetries: 0, ...signal ? { signal } : {} }
         );
       } catch (caught) {
         const failure = classify(caught, clock.now());
@@ -77894,7 +78362,9 @@ function createAnthropicModel(options) {
           breaker.release();
           throw new ModelCallError(`model call aborted after ${attempts.length} attempt(s)`, attempts);
         }
-        breaker.failure();
+        if (failure.retryable) breaker.failure();
+        else breaker.release();
+        if (breaker.state() === "open") throw circuitOpen(`after ${breakerOptions.threshold} consecutive failed requests (last: ${failure.message})`);
         if (!failure.retryable || retriesLeft <= 0) {
           const why = failure.retryable ? `gave up after ${attempts.length} attempt(s)` : "not retryable";
           throw new ModelCallError(`${options.modelId}: ${failure.message} (${why})`, attempts);
@@ -78012,8 +78482,8 @@ function createRng(seed) {
     return (s[0] >>> 0) / 4294967296;
   };
   const int = (min, max) => min + Math.floor(next() * (max - min + 1));
-  const pick = (items) => items[Math.floor(next() * items.length)];
-  return { next, int, pick };
+  const pick2 = (items) => items[Math.floor(next() * items.length)];
+  return { next, int, pick: pick2 };
 }
 var asStrings = (value) => Array.isArray(value) ? value.filter((v) => typeof v === "string" && v.trim() !== "") : [];
 function vocabularyOf(idea) {
@@ -78513,6 +78983,24 @@ function createReplayModel(file, contents) {
 
 // src/adapters/model/index.ts
 var DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-5-5";
+function envInt(env, name, example) {
+  const text = env[name]?.trim();
+  if (text === void 0 || text === "") return void 0;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw badInput(`environment variable ${name}: "${text}" is not a positive integer`, [`Set it like ${name}=${example}, or unset it for the default.`]);
+  return n;
+}
+function tuningFromEnv(env) {
+  const threshold = envInt(env, "IDEAMINE_BREAKER_THRESHOLD", "5");
+  const cooldownMs = envInt(env, "IDEAMINE_BREAKER_COOLDOWN_MS", "60000");
+  const baseMs = envInt(env, "IDEAMINE_MODEL_BACKOFF_MS", "1000");
+  const attemptTimeoutMs = envInt(env, "IDEAMINE_MODEL_TIMEOUT_MS", "120000");
+  return {
+    ...threshold === void 0 && cooldownMs === void 0 ? {} : { breaker: { threshold: threshold ?? DEFAULT_BREAKER.threshold, cooldownMs: cooldownMs ?? DEFAULT_BREAKER.cooldownMs } },
+    ...baseMs === void 0 ? {} : { backoff: { baseMs } },
+    ...attemptTimeoutMs === void 0 ? {} : { attemptTimeoutMs }
+  };
+}
 async function createModel(spec, env, options) {
   if (spec === "offline") return createOfflineModel();
   if (spec === "anthropic") {
@@ -78524,6 +79012,7 @@ async function createModel(spec, env, options) {
     }
     const baseURL = env.ANTHROPIC_BASE_URL?.trim();
     return createAnthropicModel({
+      ...tuningFromEnv(env),
       ...options.anthropic,
       apiKey,
       modelId: options.modelId ?? DEFAULT_ANTHROPIC_MODEL,
@@ -78592,7 +79081,7 @@ var jobSecrets = (options) => [
 ];
 async function runScoped(options, store, idea, signal, scope) {
   const packageRoot = findPackageRoot();
-  const pkg = JSON.parse(readFileSync2(join8(packageRoot, "package.json"), "utf8"));
+  const pkg = JSON.parse(readFileSync2(join9(packageRoot, "package.json"), "utf8"));
   const secrets2 = jobSecrets(options);
   const bundle = await loadBundle({ packageRoot, repoRoot: options.workspace });
   const { spec, modelId } = modelSpec(options);
@@ -78600,7 +79089,7 @@ async function runScoped(options, store, idea, signal, scope) {
     ...options.anthropicKey ? { ANTHROPIC_API_KEY: options.anthropicKey } : {},
     ...options.env["ANTHROPIC_BASE_URL"] ? { ANTHROPIC_BASE_URL: options.env["ANTHROPIC_BASE_URL"] } : {}
   };
-  const model = await createModel(spec, env, { ...modelId ? { modelId } : {}, readFile: (p) => readFile5(p, "utf8") });
+  const model = await createModel(spec, env, { ...modelId ? { modelId } : {}, readFile: (p) => readFile6(p, "utf8") });
   return runIdea({
     idea,
     bundle,
@@ -78623,7 +79112,7 @@ async function runScoped(options, store, idea, signal, scope) {
 // action/src/commands/phase.ts
 var IDEA_EXTENSIONS = ["yaml", "yml", "md"];
 function findIdeaFile(workspace, slug) {
-  for (const ext of IDEA_EXTENSIONS) if (existsSync7(join9(workspace, "ideas", `${slug}.${ext}`))) return `ideas/${slug}.${ext}`;
+  for (const ext of IDEA_EXTENSIONS) if (existsSync7(join10(workspace, "ideas", `${slug}.${ext}`))) return `ideas/${slug}.${ext}`;
   return null;
 }
 async function openGatePr(forge, options, idea, outcome, gate, attempt2) {
@@ -78684,6 +79173,10 @@ async function phaseCommand(options, signal) {
       } else {
         failure = `Phase ${options.phase} of ${outcome.runId} is blocked (${blocked?.reason ?? "unknown"}): ${blocked?.summary ?? ""}`;
       }
+    } else if (outcome.status === "paused" && outcome.timer) {
+      status = "paused";
+      const t = outcome.timer;
+      notes.push(`Paused (${t.reason}${t.phase ? ` in ${t.phase}` : ""}): not before ${t.notBefore}. Finished work is saved on the state branch; the scheduled tick re-dispatches the run then (timer ${t.id}).`);
     } else if (outcome.status === "waiting") {
       status = "nothing-due";
       notes.push(`Phase ${options.phase} is not due yet: the phases it needs have not passed.`);
@@ -78755,7 +79248,7 @@ IdeaMine-Run: ${outcome.runId}`;
 }
 
 // action/src/commands/review.ts
-import { readFile as readFile6 } from "node:fs/promises";
+import { readFile as readFile7 } from "node:fs/promises";
 var WAIVER_DAYS = 30;
 var DAY_MS = 864e5;
 var REASON_TEXT = {
@@ -78770,7 +79263,7 @@ var REASON_TEXT = {
 var refusalTag = (id) => `<!-- ideamine:refused ${id} -->`;
 async function prNumberFromEvent(options) {
   if (!options.eventPath) throw badInput("GITHUB_EVENT_PATH is not set: review runs on pull_request_review or issue_comment events");
-  const payload = JSON.parse(await readFile6(options.eventPath, "utf8"));
+  const payload = JSON.parse(await readFile7(options.eventPath, "utf8"));
   const n = payload.pull_request?.number ?? (payload.issue?.pull_request ? payload.issue.number : void 0);
   if (typeof n !== "number") throw badInput(`${options.eventPath}: the event has no pull_request.number (or issue.number of a PR)`, ["Run review on pull_request_review or issue_comment events of gate pull requests."]);
   return n;
@@ -78858,27 +79351,158 @@ async function reviewCommand(options) {
   }
 }
 
-// action/src/commands/tick.ts
-async function tickCommand(options) {
-  const forge = forgeFor(options, options.prToken ?? options.githubToken);
-  const store = withRemote(await createGitStore({ repoDir: options.workspace }), { repoDir: options.workspace });
-  const notes = [];
-  let acted = 0;
-  try {
-    const open3 = await forge.listGatePrs();
-    for (const pr of open3) {
-      const outcome = await reviewPr(options, forge, store, pr.number);
-      if (outcome.status === "done") acted += 1;
-      notes.push(...outcome.notes.map((n) => `#${pr.number}: ${n}`));
+// src/core/reconcile.ts
+var LIVE = (s) => s.status !== "superseded" && s.status !== "deleted";
+var latest = (runs) => [...runs].sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || (a.runId < b.runId ? 1 : -1))[0] ?? null;
+function currentRun(runs, ideaHash) {
+  return latest(runs.filter((r) => LIVE(r) && (ideaHash === null || r.ideaHash === ideaHash)));
+}
+function dueReasons(run2, now) {
+  const reasons = [];
+  for (const t of dueTimers(run2, now)) reasons.push({ kind: "timer-due", text: `timer ${t.id} (${t.reason || "wait"}) was due at ${t.notBefore}` });
+  const expired = expiredWaivers(run2, now);
+  for (const w of expired) reasons.push({ kind: "waiver-expired", text: `the waiver of ${w.phase} by ${w.by} expired at ${w.expiresAt ?? ""}` });
+  if (run2.status === "running" && expired.length === 0) {
+    const waiting = pendingTimers(run2).filter((t) => Date.parse(t.notBefore) > now.getTime());
+    if (reasons.length === 0 && waiting[0]) return `${run2.runId} waits for timer ${waiting[0].id} (${waiting[0].reason || "wait"}) until ${waiting[0].notBefore}.`;
+    reasons.push({ kind: "stalled", text: `${run2.runId} is running` });
+  }
+  if (run2.status === "blocked") {
+    const blocked = Object.entries(run2.phases).filter(([, p]) => p.status === "blocked").map(([id]) => id);
+    const granted = blocked.filter((id) => activeWaiver(run2, id, now) !== null);
+    for (const id of granted) reasons.push({ kind: "waiver-not-applied", text: `the waiver of ${id} is recorded but not applied yet` });
+    if (reasons.length === 0) return `${run2.runId} is blocked on a human (${blocked.join(", ") || "no phase named"}).`;
+  }
+  return reasons;
+}
+function planReconcile(input2) {
+  const expire = [];
+  const remove = [];
+  const start = [];
+  const left = [];
+  const ideas = input2.ideas === null ? null : new Map(input2.ideas.map((i) => [i.slug, i]));
+  const branches = new Map(input2.branches.map((b) => [b.slug, b.runs]));
+  if (ideas !== null) {
+    const gone = [.../* @__PURE__ */ new Set([...branches.keys(), ...input2.gatePrs.map((p) => p.slug)])].filter((slug) => !ideas.has(slug)).sort();
+    for (const slug of gone) {
+      const runIds = (branches.get(slug) ?? []).filter((r) => r.status !== "deleted").map((r) => r.runId).sort();
+      const prs = input2.gatePrs.filter((p) => p.slug === slug).map((p) => p.number).sort((a, b) => a - b);
+      if (runIds.length + prs.length > 0) remove.push({ slug, runIds, prs });
     }
-    if (open3.length === 0) notes.push("No open gate pull requests.");
+  }
+  const slugs = ideas === null ? [...branches.keys()].sort() : [...ideas.keys()].sort();
+  for (const slug of slugs) {
+    const idea = ideas?.get(slug) ?? null;
+    if (idea?.problem) {
+      left.push(`${slug}: ${idea.file} does not parse (${idea.problem}); nothing started.`);
+      continue;
+    }
+    const runs = branches.get(slug) ?? [];
+    const run2 = currentRun(runs, idea?.hash ?? null);
+    if (!run2) {
+      if (idea === null) continue;
+      const older = latest(runs.filter(LIVE));
+      start.push({ slug, runId: null, reasons: [{ kind: "not-started", text: older ? `the idea changed since run ${older.runId}` : "no run yet" }] });
+      continue;
+    }
+    const expired = expiredWaivers(run2, input2.now);
+    if (expired.length > 0) {
+      expire.push({ slug, runId: run2.runId, phases: expired.map((w) => ({ phase: w.phase, by: w.by, expiresAt: w.expiresAt ?? "", waiverSeq: w.seq })) });
+    }
+    const reasons = dueReasons(run2, input2.now);
+    if (typeof reasons === "string") left.push(reasons);
+    else if (reasons.length > 0) start.push({ slug, runId: run2.runId, reasons });
+  }
+  return { expire, remove, start, left };
+}
+
+// action/src/commands/tick.ts
+async function removeIdea(options, deps, prs, r, branch) {
+  const done = [];
+  const reason = `ideas/${r.slug}.yaml (or .yml, .md) is no longer on ${branch}`;
+  for (const runId of r.runIds) {
+    const session = await RunSession.open(deps, r.slug, runId);
+    if (!session || session.state.status === "deleted") continue;
+    await session.record([{ type: "run.deleted", phase: null, data: { reason } }]);
+    done.push(`Recorded run.deleted for ${runId}: ${reason}.`);
+  }
+  for (const n of r.prs) {
+    await prs.closeGatePr(n, `${reason}: IdeaMine marked its runs deleted and closes this gate pull request. ${options.runUrl}`);
+    done.push(`Closed gate pull request #${n} of ${r.slug}: the idea was deleted.`);
+  }
+  return done;
+}
+async function expireWaivers(deps, e, now) {
+  const session = await RunSession.open(deps, e.slug, e.runId);
+  if (!session) return [];
+  const still = new Set(expiredWaivers(session.state, now).map((w) => w.phase));
+  const due = e.phases.filter((p) => still.has(p.phase));
+  if (due.length === 0) return [];
+  const events = due.map((p) => ({ type: "waiver.expired", phase: p.phase, data: { phase: p.phase, by: p.by, expiresAt: p.expiresAt, waiverSeq: p.waiverSeq } }));
+  await session.record(events);
+  return due.map((p) => `Recorded waiver.expired for ${p.phase} of ${e.runId}: the waiver by ${p.by} expired at ${p.expiresAt}; the gate is open again.`);
+}
+async function reconcile(options, store, api, prs, report) {
+  const secrets2 = jobSecrets(options);
+  const deps = { store, clock: systemClock, scrub: (text) => scrub(text, secrets2) };
+  const { defaultBranch } = await api.repoInfo();
+  const branch = await checkedOutBranch(options.workspace, options.env);
+  const onDefault = branch === defaultBranch;
+  if (!onDefault) report.left.push(`The checkout is ${branch ?? "a detached HEAD"}, not ${defaultBranch}: ideas not started and deleted ideas are not reconciled from it.`);
+  await fetchStateBranches(options.workspace);
+  const now = systemClock.now();
+  const scan = await scanState(store, now);
+  report.left.push(...scan.problems.map((p) => `Not readable: ${p}`));
+  const open3 = await prs.listGatePrs();
+  const plan = planReconcile({
+    now,
+    defaultBranch,
+    ideas: onDefault ? await listIdeas(options.workspace) : null,
+    branches: scan.branches,
+    gatePrs: open3.flatMap((p) => p.marker ? [{ number: p.number, slug: p.marker.slug }] : [])
+  });
+  report.left.push(...plan.left);
+  for (const r of plan.remove) report.actions.push(...await removeIdea(options, deps, prs, r, defaultBranch));
+  const closed = new Set(plan.remove.flatMap((r) => r.prs));
+  const resumed = /* @__PURE__ */ new Set();
+  for (const pr of open3.filter((p) => !closed.has(p.number))) {
+    const outcome2 = await reviewPr(options, prs, store, pr.number);
+    if (outcome2.status === "done" && pr.marker) resumed.add(pr.marker.slug);
+    for (const note of outcome2.notes) {
+      (outcome2.status === "done" || note.startsWith("Refused input") ? report.actions : report.left).push(`#${pr.number}: ${note}`);
+    }
+  }
+  for (const e of plan.expire) report.actions.push(...await expireWaivers(deps, e, now));
+  const due = plan.start.filter((s) => !resumed.has(s.slug));
+  if (due.length === 0) return;
+  const outcome = await startRuns(options, api, {
+    slugs: due.map((s) => s.slug),
+    ref: defaultBranch,
+    skipActive: true,
+    spent: () => Promise.resolve({ usd: scan.spentUsd, since: scan.since })
+  });
+  for (const s of due) {
+    const why = s.reasons.map((r) => r.text).join("; ");
+    const running = outcome.alreadyActive.get(s.slug);
+    if (outcome.started.includes(s.slug)) report.actions.push(`Started ${RUN_WORKFLOW} on ${defaultBranch} for ${s.slug}: ${why}.`);
+    else if (running !== void 0) report.left.push(`${s.slug}: ${why}; run ${running} of ${RUN_WORKFLOW} is already queued or in progress.`);
+  }
+  report.held = outcome.held.map((h) => h.message);
+}
+async function tickCommand(options) {
+  const api = forgeFor(options, options.githubToken);
+  const prs = forgeFor(options, options.prToken ?? options.githubToken);
+  const store = withRemote(await createGitStore({ repoDir: options.workspace }), { repoDir: options.workspace });
+  const report = { actions: [], left: [], held: [] };
+  try {
+    await reconcile(options, store, api, prs, report);
   } finally {
     await store.close();
   }
-  for (const note of notes) info(note);
-  const status = acted > 0 ? "done" : "nothing-due";
-  await summary.addHeading(`IdeaMine tick: ${status}`, 3).addList(notes).addRaw("Reconciled: missed gate PR reviews. Not reconciled by tick yet: timers, expired waivers, stalled runs, deleted ideas.\n").addRaw(`GitHub API requests: ${forge.stats.requests}
-`).write();
+  for (const line of [...report.actions, ...report.held, ...report.left]) info(line);
+  const status = report.actions.length > 0 ? "done" : "nothing-due";
+  const requests = api.stats.requests + (prs === api ? 0 : prs.stats.requests);
+  await writeTickSummary({ status, actions: report.actions, held: report.held, left: report.left, forgeRequests: requests });
   return { status, runId: "", failure: null };
 }
 

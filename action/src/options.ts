@@ -3,6 +3,10 @@ import { badInput } from '../../src/core/errors.js';
 import { SLUG_PATTERN } from '../../src/core/idea.js';
 
 export const COMMANDS = ['dispatch', 'phase', 'review', 'tick', 'release'] as const;
+/** Runs of the run workflow queued or in progress at once, repository-wide: 5 runs of at most 2 parallel phase jobs stay within a free plan's 20 concurrent jobs. */
+export const DEFAULT_MAX_RUNS_IN_PROGRESS = 5;
+/** A GitHub login: a user's, or an App's bot ("<app-slug>[bot]"). */
+const LOGIN_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
 export type ActionCommand = (typeof COMMANDS)[number];
 
 export interface ActionOptions {
@@ -11,10 +15,15 @@ export interface ActionOptions {
   readonly slug: string;
   readonly githubToken: string;
   readonly prToken: string | null;
+  /** The login pr-token acts as, when given (an App installation token cannot read it); else read once with GET /user. */
+  readonly prTokenLogin: string | null;
   readonly anthropicKey: string | null;
   readonly model: string;
   readonly budgetUsd: number | null;
   readonly allowSelfWaiver: boolean;
+  readonly maxRunsInProgress: number;
+  /** Null: no monthly spend cap. */
+  readonly monthlyBudgetUsd: number | null;
   readonly owner: string;
   readonly repo: string;
   readonly apiUrl: string;
@@ -43,6 +52,20 @@ export function readOptions(env: NodeJS.ProcessEnv): ActionOptions {
   const budget = input(env, 'budget-usd');
   const budgetUsd = budget === '' ? null : Number(budget);
   if (budgetUsd !== null && (!Number.isFinite(budgetUsd) || budgetUsd <= 0)) throw badInput(`input budget-usd: "${budget}" is not a positive number`);
+  const maxRuns = input(env, 'max-runs-in-progress');
+  const maxRunsInProgress = maxRuns === '' ? DEFAULT_MAX_RUNS_IN_PROGRESS : Number(maxRuns);
+  if (!Number.isInteger(maxRunsInProgress) || maxRunsInProgress < 1) {
+    throw badInput(`input max-runs-in-progress: "${maxRuns}" is not a whole number of at least 1`, [`Leave it empty for the default (${DEFAULT_MAX_RUNS_IN_PROGRESS}).`]);
+  }
+  const monthly = input(env, 'monthly-budget-usd');
+  const monthlyBudgetUsd = monthly === '' ? null : Number(monthly);
+  if (monthlyBudgetUsd !== null && (!Number.isFinite(monthlyBudgetUsd) || monthlyBudgetUsd <= 0)) {
+    throw badInput(`input monthly-budget-usd: "${monthly}" is not a positive number of US dollars`, ['Leave it empty for no monthly cap.']);
+  }
+  const prTokenLogin = input(env, 'pr-token-login') || null;
+  if (prTokenLogin !== null && !LOGIN_PATTERN.test(prTokenLogin)) {
+    throw badInput(`input pr-token-login: "${prTokenLogin}" is not a GitHub login`, ['For a GitHub App token use "<app-slug>[bot]"; for a personal access token leave it empty.']);
+  }
   const githubToken = input(env, 'github-token');
   if (githubToken === '') throw badInput('input github-token is empty', ['Leave it unset to use the default `${{ github.token }}`.']);
   const [owner = '', repo = ''] = (env['GITHUB_REPOSITORY'] ?? '').split('/');
@@ -51,10 +74,12 @@ export function readOptions(env: NodeJS.ProcessEnv): ActionOptions {
   return {
     command: command as ActionCommand, phase, slug, githubToken,
     prToken: input(env, 'pr-token') || null,
+    prTokenLogin,
     anthropicKey: input(env, 'anthropic-api-key') || null,
     model: input(env, 'model') || 'auto',
     budgetUsd,
     allowSelfWaiver: input(env, 'allow-self-waiver') === 'true',
+    maxRunsInProgress, monthlyBudgetUsd,
     owner, repo,
     apiUrl: env['GITHUB_API_URL'] ?? 'https://api.github.com',
     serverUrl,

@@ -1,4 +1,4 @@
-// The job summary (GITHUB_STEP_SUMMARY) for the phase and dispatch commands: what ran, what it cost, what failed.
+// The job summary (GITHUB_STEP_SUMMARY) for the phase, dispatch and tick commands: what ran, what it cost, what failed.
 import * as core from '@actions/core';
 import type { GateResult } from '../../src/core/gate-types.js';
 import type { PhaseState } from '../../src/core/run-state.js';
@@ -17,6 +17,8 @@ export interface PhaseSummary {
 
 export interface DispatchSummary {
   readonly dispatched: readonly string[];
+  /** Ideas a repository-wide cap held back: which cap, the numbers, and that tick starts them later. */
+  readonly held: readonly string[];
   readonly invalid: readonly { file: string; issues: readonly string[] }[];
   readonly ref: string;
   readonly forgeRequests: number;
@@ -70,14 +72,45 @@ export async function writePhaseSummary(s: PhaseSummary): Promise<void> {
 export async function writeDispatchSummary(s: DispatchSummary): Promise<void> {
   await write((summary) => {
     summary.addHeading('IdeaMine: changed ideas', 2);
-    if (s.dispatched.length === 0 && s.invalid.length === 0) summary.addRaw('No idea files changed in this push.', true);
+    if (s.dispatched.length === 0 && s.held.length === 0 && s.invalid.length === 0) summary.addRaw('No idea files changed in this push.', true);
     if (s.dispatched.length > 0) {
       summary.addRaw(`Started a run workflow on \`${s.ref}\` for:`, true);
       summary.addList(s.dispatched.map((slug) => `\`${slug}\``));
     }
+    if (s.held.length > 0) {
+      summary.addRaw('Not started (repository-wide cap):', true);
+      summary.addList(s.held.map(esc));
+    }
     for (const bad of s.invalid) {
       summary.addHeading(`${esc(bad.file)}: ${bad.issues.length === 1 ? '1 problem' : `${bad.issues.length} problems`}`, 3);
       summary.addList(bad.issues.map(esc));
+    }
+    summary.addRaw(`GitHub API requests: ${s.forgeRequests}`, true);
+  });
+}
+
+export interface TickSummary {
+  readonly status: string;
+  /** Every action taken, named (recorded events, closed PRs, started runs). */
+  readonly actions: readonly string[];
+  readonly held: readonly string[];
+  /** What was looked at and left alone on purpose, and why. */
+  readonly left: readonly string[];
+  readonly forgeRequests: number;
+}
+
+export async function writeTickSummary(s: TickSummary): Promise<void> {
+  await write((summary) => {
+    summary.addHeading(`IdeaMine tick: ${s.status}`, 2);
+    if (s.actions.length === 0) summary.addRaw('Nothing was due.', true);
+    else summary.addList(s.actions.map(esc));
+    if (s.held.length > 0) {
+      summary.addRaw('Not started (repository-wide cap):', true);
+      summary.addList(s.held.map(esc));
+    }
+    if (s.left.length > 0) {
+      summary.addRaw('Left alone:', true);
+      summary.addList(s.left.map(esc));
     }
     summary.addRaw(`GitHub API requests: ${s.forgeRequests}`, true);
   });

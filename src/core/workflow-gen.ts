@@ -1,5 +1,6 @@
 // Pure generator of the two GitHub workflows (dispatcher and per-idea run) from the phase DAG.
 import { badInput } from './errors.js';
+import { SLUG_PATTERN } from './idea.js';
 
 export interface WorkflowPhase {
   readonly id: string;
@@ -20,6 +21,19 @@ export const WORKFLOW_FILES = {
   dispatcher: '.github/workflows/ideamine.yml',
   run: '.github/workflows/ideamine-run.yml',
 } as const;
+
+/**
+ * The run workflow's `run-name` gives each run the title "ideamine-run <slug>" (the API's display_title),
+ * so the dispatcher can tell from the Actions API which ideas have a run queued or in progress.
+ */
+export const RUN_TITLE_PREFIX = 'ideamine-run ';
+
+/** The slug a run workflow's run is for, from its display title; null for any other title. */
+export function slugOfRunTitle(title: string): string | null {
+  if (!title.startsWith(RUN_TITLE_PREFIX)) return null;
+  const slug = title.slice(RUN_TITLE_PREFIX.length);
+  return SLUG_PATTERN.test(slug) ? slug : null;
+}
 
 /** Minutes added to a phase's wall-clock budget: checkout, start-up and the final checkpoint push. */
 export const TIMEOUT_MARGIN_MINUTES = 10;
@@ -122,6 +136,11 @@ const SHARED_INPUTS = {
   pr: ['pr-token', '${{ secrets.IDEAMINE_PR_TOKEN }}'],
   model: ['model', "${{ vars.IDEAMINE_MODEL || 'auto' }}"],
   budget: ['budget-usd', '${{ vars.IDEAMINE_BUDGET_USD }}'],
+  // Needed only for an App's installation token, which cannot read its own login (GET /user): "<app-slug>[bot]".
+  prLogin: ['pr-token-login', '${{ vars.IDEAMINE_PR_TOKEN_LOGIN }}'],
+  // Repository-wide caps the dispatcher enforces (empty: the action's defaults, 5 runs and no spend cap).
+  maxRuns: ['max-runs-in-progress', '${{ vars.IDEAMINE_MAX_RUNS_IN_PROGRESS }}'],
+  monthlyBudget: ['monthly-budget-usd', '${{ vars.IDEAMINE_MONTHLY_BUDGET_USD }}'],
 } as const;
 
 interface JobSpec {
@@ -183,7 +202,9 @@ function dispatcherBody({ bundleHash, actionRef }: WorkflowGenInput): string {
       id: 'dispatch', name: 'dispatch changed ideas',
       if: "${{ github.event_name == 'push' && github.ref_name == github.event.repository.default_branch }}",
       permissions: JOB_PERMISSIONS.dispatch, timeout: JOB_TIMEOUT_MINUTES.dispatch,
-      steps: [...checkout(), ...actionStep(actionRef, [['command', 'dispatch'], SHARED_INPUTS.anthropic, SHARED_INPUTS.model])],
+      steps: [...checkout(), ...actionStep(actionRef, [
+        ['command', 'dispatch'], SHARED_INPUTS.anthropic, SHARED_INPUTS.model, SHARED_INPUTS.maxRuns, SHARED_INPUTS.monthlyBudget,
+      ])],
     }),
     ...job({
       id: 'review', name: 'record review or comment',
@@ -191,7 +212,7 @@ function dispatcherBody({ bundleHash, actionRef }: WorkflowGenInput): string {
       permissions: JOB_PERMISSIONS.review, timeout: JOB_TIMEOUT_MINUTES.review,
       steps: [
         ...checkout('${{ github.event.repository.default_branch }}'),
-        ...actionStep(actionRef, [['command', 'review'], SHARED_INPUTS.pr, ['allow-self-waiver', "${{ vars.IDEAMINE_ALLOW_SELF_WAIVER || 'false' }}"]]),
+        ...actionStep(actionRef, [['command', 'review'], SHARED_INPUTS.pr, SHARED_INPUTS.prLogin, ['allow-self-waiver', "${{ vars.IDEAMINE_ALLOW_SELF_WAIVER || 'false' }}"]]),
       ],
     }),
     ...job({
@@ -199,7 +220,10 @@ function dispatcherBody({ bundleHash, actionRef }: WorkflowGenInput): string {
       if: "${{ github.event_name == 'schedule' || github.event_name == 'workflow_dispatch' }}",
       permissions: JOB_PERMISSIONS.tick, timeout: JOB_TIMEOUT_MINUTES.tick,
       concurrency: 'ideamine-tick',
-      steps: [...checkout(), ...actionStep(actionRef, [['command', 'tick'], SHARED_INPUTS.anthropic, SHARED_INPUTS.pr, SHARED_INPUTS.model])],
+      steps: [...checkout(), ...actionStep(actionRef, [
+        ['command', 'tick'], SHARED_INPUTS.anthropic, SHARED_INPUTS.pr, SHARED_INPUTS.prLogin, SHARED_INPUTS.model,
+        ['allow-self-waiver', "${{ vars.IDEAMINE_ALLOW_SELF_WAIVER || 'false' }}"], SHARED_INPUTS.maxRuns, SHARED_INPUTS.monthlyBudget,
+      ])],
     }),
   ];
   return `${lines.join('\n').trimEnd()}\n`;
@@ -210,7 +234,7 @@ function runBody({ phases, bundleHash, actionRef }: WorkflowGenInput): string {
   const sinks = phases.filter((p) => !needed.has(p.id)).map((p) => phaseJobId(p.id));
   const lines = [
     'name: ideamine-run',
-    'run-name: ideamine-run ${{ inputs.slug }}',
+    `run-name: ${RUN_TITLE_PREFIX}\${{ inputs.slug }}`,
     'on:',
     '  workflow_dispatch:',
     '    inputs:',
@@ -235,14 +259,14 @@ function runBody({ phases, bundleHash, actionRef }: WorkflowGenInput): string {
       permissions: JOB_PERMISSIONS.phase, timeout: phaseTimeoutMinutes(p.budget.wallClockSeconds),
       steps: [...checkout(), ...actionStep(actionRef, [
         ['command', 'phase'], ['phase', p.id], ['slug', '${{ inputs.slug }}'],
-        SHARED_INPUTS.anthropic, SHARED_INPUTS.pr, SHARED_INPUTS.model, SHARED_INPUTS.budget,
+        SHARED_INPUTS.anthropic, SHARED_INPUTS.pr, SHARED_INPUTS.prLogin, SHARED_INPUTS.model, SHARED_INPUTS.budget,
       ])],
     })),
     ...job({
       id: 'release', name: 'release dossier', needs: sinks, if: '${{ !cancelled() }}',
       permissions: JOB_PERMISSIONS.release, timeout: JOB_TIMEOUT_MINUTES.release,
       steps: [...checkout(), ...actionStep(actionRef, [
-        ['command', 'release'], ['slug', '${{ inputs.slug }}'], SHARED_INPUTS.anthropic, SHARED_INPUTS.pr, SHARED_INPUTS.model,
+        ['command', 'release'], ['slug', '${{ inputs.slug }}'], SHARED_INPUTS.anthropic, SHARED_INPUTS.pr, SHARED_INPUTS.prLogin, SHARED_INPUTS.model,
       ])],
     }),
   ];

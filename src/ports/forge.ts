@@ -87,8 +87,13 @@ export interface ForgeStats {
 }
 
 export interface Forge {
-  /** The login IdeaMine acts as: gate PRs by anyone else are never ours. */
+  /**
+   * The login IdeaMine acts as: gate PRs by anyone else are never ours. Known once resolveIdentity()
+   * has settled (every PR method awaits it first); reading it earlier throws.
+   */
   readonly identity: string;
+  /** The token's login: the configured one, or asked of GitHub once (then cached). */
+  resolveIdentity(): Promise<string>;
   /** Live request counters, reported per run. */
   readonly stats: ForgeStats;
   repoInfo(): Promise<RepoInfo>;
@@ -105,5 +110,6 @@ export interface Forge {
   comment(issueNumber: number, body: string, fullTextAt?: string): Promise<{ readonly id: number; readonly url: string }>;
   /** workflow_dispatch with string inputs (only the slug, by design). */
   dispatchRun(workflowFile: string, ref: string, inputs: Readonly<Record<string, string>>): Promise<void>;
-  listWorkflowRuns(workflowFile: string, status?: WorkflowRunStatus): Promise<WorkflowRun[]>;
+  /** Runs of the workflow (with that status), newest first: all pages, or pages until `limit` runs. */
+  listWorkflowRuns(workflowFile: string, status?: WorkflowRunStatus, limit?: number): Promise<WorkflowRun[]>;
 }

@@ -154,7 +154,8 @@ export class GitHubStandIn extends Seeder {
     const { operationId } = request;
     this.used.set(request.route, (this.used.get(request.route) ?? 0) + 1);
     this.used.set(request.operationId, (this.used.get(request.operationId) ?? 0) + 1);
-    if ((request.params.owner ?? '').toLowerCase() !== this.repo.owner.toLowerCase() || (request.params.repo ?? '').toLowerCase() !== this.repo.name.toLowerCase()) {
+    // Routes outside a repository (GET /user) have no owner to check.
+    if (request.params.owner !== undefined && (request.params.owner.toLowerCase() !== this.repo.owner.toLowerCase() || (request.params.repo ?? '').toLowerCase() !== this.repo.name.toLowerCase())) {
       return this.unexpectedReply(route, `${route}: unknown repository ${request.params.owner ?? ''}/${request.params.repo ?? ''}`, fail(404, 'Not Found'), token);
     }
     if (this.spend(token) < 0) return { route, operationId, token, reply: fail(403, 'API rate limit exceeded for installation.') };

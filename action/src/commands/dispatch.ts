@@ -4,13 +4,16 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import { createGitHubForge } from '../../../src/adapters/forge/github.js';
+import { createGitStore } from '../../../src/adapters/store/git.js';
 import { badInput } from '../../../src/core/errors.js';
 import { parseIdea } from '../../../src/core/idea-parse.js';
 import type { Forge } from '../../../src/ports/forge.js';
 import type { ActionOptions } from '../options.js';
+import { fetchStateBranches, scanState } from '../state-scan.js';
+import { startRuns } from '../start-runs.js';
 import { writeDispatchSummary } from '../summary.js';
 
-export const RUN_WORKFLOW = 'ideamine-run.yml';
+export { RUN_WORKFLOW } from '../start-runs.js';
 /** The login GITHUB_TOKEN acts as: gate PRs it opens carry this author. */
 export const ACTIONS_BOT = 'github-actions[bot]';
 
@@ -21,11 +24,37 @@ export interface CommandResult {
   readonly failure: string | null;
 }
 
+const forges = new Map<string, Forge>();
+
+/**
+ * One forge per token per job. GITHUB_TOKEN acts as github-actions[bot]; gate PRs opened with pr-token
+ * are authored by that token's user, so its "ours" checks use its login: pr-token-login when given
+ * (an App's "<app-slug>[bot]"), else read once with GET /user (a personal access token).
+ */
 export function forgeFor(options: ActionOptions, token: string): Forge {
-  return createGitHubForge({
-    token, owner: options.owner, repo: options.repo, baseUrl: options.apiUrl, identityLogin: ACTIONS_BOT,
+  const known = forges.get(token);
+  if (known) return known;
+  const isPrToken = options.prToken !== null && token === options.prToken && token !== options.githubToken;
+  const forge = createGitHubForge({
+    token, owner: options.owner, repo: options.repo, baseUrl: options.apiUrl,
+    identityLogin: isPrToken ? options.prTokenLogin : ACTIONS_BOT,
     warn: (message) => core.warning(message),
   });
+  forges.set(token, forge);
+  return forge;
+}
+
+/** This month's spend over every state branch (fetched once), for the monthly cap. */
+export async function monthSpend(options: ActionOptions): Promise<{ usd: number; since: Date }> {
+  await fetchStateBranches(options.workspace);
+  const store = await createGitStore({ repoDir: options.workspace });
+  try {
+    const scan = await scanState(store, new Date());
+    for (const problem of scan.problems) core.warning(`Spend not counted: ${problem}`);
+    return { usd: scan.spentUsd, since: scan.since };
+  } finally {
+    await store.close();
+  }
 }
 
 interface PushPayload {
@@ -83,13 +112,13 @@ export async function dispatchCommand(options: ActionOptions): Promise<CommandRe
     valid.push(parsed.value.slug);
   }
   const forge = forgeFor(options, options.githubToken);
-  for (const slug of valid) {
-    await forge.dispatchRun(RUN_WORKFLOW, ref, { slug });
-    core.info(`Started ${RUN_WORKFLOW} on ${ref} for ${slug}.`);
-  }
+  // No valid idea, no request: a push that changes no idea costs nothing.
+  const started = valid.length === 0
+    ? { started: [], held: [] }
+    : await startRuns(options, forge, { slugs: valid, ref, skipActive: false, spent: () => monthSpend(options) });
   if (files.length === 0) core.info('No idea files changed in this push.');
-  await writeDispatchSummary({ dispatched: valid, invalid, ref, forgeRequests: forge.stats.requests });
+  await writeDispatchSummary({ dispatched: started.started, held: started.held.map((h) => h.message), invalid, ref, forgeRequests: forge.stats.requests });
   const failure = invalid.length === 0 ? null
     : `${invalid.length === 1 ? '1 idea file has' : `${invalid.length} idea files have`} problems: ${invalid.map((i) => i.file).join(', ')} (see the annotations and the job summary)`;
-  return { status: valid.length > 0 ? 'dispatched' : 'nothing-due', runId: '', failure };
+  return { status: started.started.length > 0 ? 'dispatched' : 'nothing-due', runId: '', failure };
 }

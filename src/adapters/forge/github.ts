@@ -15,8 +15,11 @@ export interface GitHubForgeOptions {
   /** GITHUB_API_URL in Actions; https://api.github.com by default. */
   readonly baseUrl?: string;
   readonly fetch?: typeof globalThis.fetch;
-  /** The login the token acts as (github-actions[bot] for GITHUB_TOKEN, <app>[bot] for an App). */
-  readonly identityLogin: string;
+  /**
+   * The login the token acts as (github-actions[bot] for GITHUB_TOKEN, <app-slug>[bot] for an App), or
+   * null to ask GitHub (GET /user) once, on first need: that works for a personal access token only.
+   */
+  readonly identityLogin: string | null;
   readonly pacing?: PacingOptions & { readonly raceJitterMs?: number };
   readonly warn?: (message: string) => void;
 }
@@ -44,6 +47,12 @@ async function guard<T>(doing: string, body: () => Promise<T>): Promise<T> {
   }
 }
 
+const INSTALLATION_LOGIN = [
+  'An App installation token cannot read its own login (GitHub refuses GET /user to installation tokens).',
+  'Set the input `pr-token-login` to the App\'s bot login, "<app-slug>[bot]" (actions/create-github-app-token outputs app-slug;',
+  'the generated workflows pass the repository variable IDEAMINE_PR_TOKEN_LOGIN).',
+];
+
 export function createGitHubForge(options: GitHubForgeOptions): Forge {
   const stats: MutableStats = { requests: 0, byRoute: {} };
   const octokit: ForgeOctokit = createClient({
@@ -51,8 +60,25 @@ export function createGitHubForge(options: GitHubForgeOptions): Forge {
     ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.pacing ? { pacing: options.pacing } : {}), ...(options.warn ? { warn: options.warn } : {}),
   }, stats);
   const { owner, repo } = options;
-  const identity = options.identityLogin;
+  let identity = options.identityLogin;
+  let asking: Promise<string> | undefined;
   let info: RepoInfo | undefined;
+
+  /** The token's login, asked of GitHub at most once per forge (one request per job). */
+  const resolveIdentity = (): Promise<string> => {
+    if (identity !== null) return Promise.resolve(identity);
+    asking ??= (async () => {
+      try {
+        const { data } = await octokit.rest.users.getAuthenticated();
+        identity = data.login;
+        return data.login;
+      } catch (caught) {
+        if (isStatus(caught, 403)) throw forgeError('reading the login of the pr-token (GET /user)', caught, INSTALLATION_LOGIN);
+        throw forgeError('reading the login of the pr-token (GET /user)', caught);
+      }
+    })();
+    return asking;
+  };
 
   const repoInfo = async (): Promise<RepoInfo> => {
     if (info) return info;
@@ -69,6 +95,7 @@ export function createGitHubForge(options: GitHubForgeOptions): Forge {
   const commit = (request: ForgeCommitRequest) => commitFiles(ref, request);
 
   async function findOurs(request: GatePrRequest, head: string): Promise<{ pr: GatePr; title: string; body: string | null } | null> {
+    const identity = await resolveIdentity();
     const pulls = await octokit.paginate(octokit.rest.pulls.list, { owner, repo, state: 'open', head: `${owner}:${head}`, per_page: 100 });
     for (const pull of pulls) {
       const pr = toGatePr(pull, identity);
@@ -78,6 +105,7 @@ export function createGitHubForge(options: GitHubForgeOptions): Forge {
   }
 
   async function findOrCreateGatePr(request: GatePrRequest): Promise<GatePrResult> {
+    const identity = await resolveIdentity();
     const head = gateBranch(request.marker.slug, request.marker.phase);
     const { defaultBranch } = await repoInfo();
     const body = fitBody(request);
@@ -112,18 +140,24 @@ export function createGitHubForge(options: GitHubForgeOptions): Forge {
   }
 
   return {
-    identity,
+    get identity(): string {
+      if (identity === null) throw new IdeaMineError(ErrorCode.internal, 'the forge\'s login was read before resolveIdentity() settled');
+      return identity;
+    },
+    resolveIdentity,
     stats,
     repoInfo,
     commitFiles: commit,
     findOrCreateGatePr,
     async listGatePrs() {
+      const me = await resolveIdentity();
       const pulls = await guard('listing open gate PRs', () => octokit.paginate(octokit.rest.pulls.list, { owner, repo, state: 'open', per_page: 100 }));
-      return pulls.filter((p) => p.head.ref.startsWith('ideamine-gate/')).map((p) => toGatePr(p, identity)).filter((pr) => pr.ours);
+      return pulls.filter((p) => p.head.ref.startsWith('ideamine-gate/')).map((p) => toGatePr(p, me)).filter((pr) => pr.ours);
     },
     closeGatePr: (prNumber, text) => guard(`closing #${prNumber}`, async () => {
+      const me = await resolveIdentity();
       const { data } = await octokit.rest.pulls.get({ owner, repo, pull_number: prNumber });
-      const pr = toGatePr(data, identity);
+      const pr = toGatePr(data, me);
       if (!pr.ours) throw new IdeaMineError(ErrorCode.refused, `#${prNumber} is not an IdeaMine gate PR (author ${pr.author}, head ${pr.headRef}): not closing it`);
       await comment(prNumber, text, `\`${pr.headRef}\``);
       if (pr.state === 'open') await octokit.rest.pulls.update({ owner, repo, pull_number: prNumber, state: 'closed' });
@@ -134,7 +168,7 @@ export function createGitHubForge(options: GitHubForgeOptions): Forge {
         if (!isStatus(caught, 404, 422)) throw forgeError(`deleting branch ${pr.headRef}`, caught);
       }
     }),
-    readHumanInput: (prNumber) => readHumanInput({ octokit, owner, repo, identity }, prNumber),
+    readHumanInput: async (prNumber) => readHumanInput({ octokit, owner, repo, identity: await resolveIdentity() }, prNumber),
     comment,
     async dispatchRun(workflowFile, gitRef, inputs) {
       try {
@@ -143,10 +177,16 @@ export function createGitHubForge(options: GitHubForgeOptions): Forge {
         throw forgeError(`dispatching ${workflowFile} on ${gitRef}`, caught, ['The dispatcher needs `actions: write`, and the workflow must have a workflow_dispatch trigger on that ref.']);
       }
     },
-    async listWorkflowRuns(workflowFile, status?: WorkflowRunStatus) {
-      const { data } = await guard(`listing runs of ${workflowFile}`, () =>
-        octokit.rest.actions.listWorkflowRuns({ owner, repo, workflow_id: workflowFile, per_page: 100, ...(status ? { status } : {}) }));
-      return data.workflow_runs.map((r) => ({
+    async listWorkflowRuns(workflowFile, status?: WorkflowRunStatus, limit?: number) {
+      // One request while there are at most 100 (the usual case); more pages only when there are more and no limit is reached.
+      let seen = 0;
+      const runs = await guard(`listing runs of ${workflowFile}`, () =>
+        octokit.paginate(octokit.rest.actions.listWorkflowRuns, { owner, repo, workflow_id: workflowFile, per_page: 100, ...(status ? { status } : {}) }, (response, done) => {
+          seen += response.data.length;
+          if (limit !== undefined && seen >= limit) done();
+          return response.data;
+        }));
+      return runs.map((r) => ({
         id: r.id, status: r.status ?? 'unknown', conclusion: r.conclusion, event: r.event, headBranch: r.head_branch,
         displayTitle: r.display_title, createdAt: r.created_at, url: r.html_url,
       }));

@@ -28,6 +28,8 @@ const NEEDS: Readonly<Record<string, Need>> = {
   'issues/create-comment': [['issues', 'write'], ['pull-requests', 'write']],
   'actions/create-workflow-dispatch': [['actions', 'write']],
   'actions/list-workflow-runs': [['actions', 'read']],
+  // Needs no permission; GitHub refuses it to installation tokens whatever their permissions (routes-actions.ts).
+  'users/get-authenticated': [['metadata', 'read']],
 };
 
 const rank = { none: 0, read: 1, write: 2 } as const;

@@ -48,6 +48,8 @@ export interface WorkflowRecord {
   readonly name: string;
   /** ".github/workflows/<file>" */
   readonly path: string;
+  /** The workflow's `run-name:` (e.g. "ideamine-run ${{ inputs.slug }}"); without it a dispatched run's title is the workflow name. */
+  runName?: string;
 }
 
 export interface RunRecord {
