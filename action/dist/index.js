@@ -75396,7 +75396,11 @@ function classifyPushError(stderr) {
   if (TRANSIENT.test(stderr)) return { kind: "transient" };
   return { kind: "other" };
 }
-var lastLines = (text) => text.trim().split("\n").slice(-3).join(" ");
+function gitSays(text) {
+  const lines = text.split("\n").map((l) => l.trim()).filter((l) => l !== "" && l !== "remote:" && l !== "Done");
+  const telling = lines.filter((l) => /^(?:remote:|error:|fatal:)|\[(?:remote )?rejected\]/.test(l));
+  return (telling.length > 0 ? telling : lines).slice(-6).join(" | ");
+}
 function withRemote(inner, options) {
   const remote = options.remote ?? "origin";
   const ctx = { cwd: options.repoDir, env: gitEnvironment(DEFAULT_IDENTITY) };
@@ -75423,7 +75427,7 @@ ${result.stdout}`;
         await runGit(ctx, ["update-ref", "-d", tracking(slug)], { okCodes: [1, 128] });
         return null;
       }
-      throw new IdeaMineError(ErrorCode.internal, `git fetch ${remote} ${ref(slug)} failed: ${lastLines(result.out)}`, { retryable: true });
+      throw new IdeaMineError(ErrorCode.internal, `git fetch ${remote} ${ref(slug)} failed: ${gitSays(result.out)}`, { retryable: true });
     }
     return (await runGit(ctx, ["rev-parse", "--verify", "--quiet", `${tracking(slug)}^{commit}`], { okCodes: [1] })).stdout.trim() || null;
   }
@@ -75445,7 +75449,7 @@ ${result.stdout}`;
       pushes.refused += 1;
       const error2 = new IdeaMineError(ErrorCode.refused, `push of ${ref(slug)} to ${remote} refused: ${verdict.cause}`, {
         details: [
-          lastLines(result.out),
+          gitSays(result.out),
           "This is permanent until someone changes the repository settings; nothing was retried.",
           `Nothing is lost: the state is committed on the local branch ideamine/${slug}; run again with --push once the remote accepts it.`
         ]
@@ -75457,7 +75461,7 @@ ${result.stdout}`;
       pushes.lostRaces += 1;
       return "lost-race";
     }
-    throw new IdeaMineError(ErrorCode.internal, `git push ${remote} ${ref(slug)} failed: ${lastLines(result.out)}`, {
+    throw new IdeaMineError(ErrorCode.internal, `git push ${remote} ${ref(slug)} failed: ${gitSays(result.out)}`, {
       retryable: true,
       details: [`The commit is kept on the local branch ideamine/${slug}; run again with --push to send it.`]
     });
@@ -79273,7 +79277,12 @@ var ideaAuthorOf = (session) => {
   const author = data?.["ideaAuthor"] ?? data?.["author"];
   return typeof author === "string" && author !== "" ? author : null;
 };
-async function reviewPr(options, forge, store, prNumber) {
+async function resumeRun(options, api, slug, ref) {
+  const outcome = await startRuns(options, api, { slugs: [slug], ref, skipActive: false, spent: () => monthSpend(options) });
+  if (outcome.started.includes(slug)) return `Started ${RUN_WORKFLOW} on ${ref} for ${slug} to resume the run.`;
+  return `${outcome.held.map((h) => h.message).join(" ")} (${slug} is resumed by tick when there is room.)`;
+}
+async function reviewPr(options, forge, api, store, prNumber) {
   const snapshot = await forge.readHumanInput(prNumber);
   const marker = snapshot.pr.marker;
   if (!snapshot.pr.ours || marker === null || snapshot.pr.state !== "open") {
@@ -79331,19 +79340,19 @@ async function reviewPr(options, forge, store, prNumber) {
     await session.record([{ type: "run.resumed", phase: marker.phase, data: { phase: marker.phase, guidance: source.text, reviewId: source.id, login: source.login } }]);
     notes.push(`Recorded ${source.login}'s guidance for ${marker.phase} (${source.kind} ${source.id}).`);
   }
-  const branch = (await forge.repoInfo()).defaultBranch;
-  await forge.dispatchRun(RUN_WORKFLOW, branch, { slug: marker.slug });
-  notes.push(`Started ${RUN_WORKFLOW} on ${branch} for ${marker.slug} to resume the run.`);
+  notes.push(await resumeRun(options, api, marker.slug, (await forge.repoInfo()).defaultBranch));
   return { status: "done", runId: marker.runId, notes };
 }
 async function reviewCommand(options) {
   const prNumber = await prNumberFromEvent(options);
   const forge = forgeFor(options, options.prToken ?? options.githubToken);
+  const api = options.prToken ? forgeFor(options, options.githubToken) : forge;
   const store = withRemote(await createGitStore({ repoDir: options.workspace }), { repoDir: options.workspace });
   try {
-    const outcome = await reviewPr(options, forge, store, prNumber);
+    const outcome = await reviewPr(options, forge, api, store, prNumber);
     for (const note of outcome.notes) info(note);
-    await summary.addHeading(`IdeaMine review of #${prNumber}: ${outcome.status}`, 3).addList([...outcome.notes]).addRaw(`GitHub API requests: ${forge.stats.requests}
+    const requests = forge.stats.requests + (api === forge ? 0 : api.stats.requests);
+    await summary.addHeading(`IdeaMine review of #${prNumber}: ${outcome.status}`, 3).addList([...outcome.notes]).addRaw(`GitHub API requests: ${requests}
 `).write();
     return { status: outcome.status, runId: outcome.runId, failure: null };
   } finally {
@@ -79466,7 +79475,7 @@ async function reconcile(options, store, api, prs, report) {
   const closed = new Set(plan.remove.flatMap((r) => r.prs));
   const resumed = /* @__PURE__ */ new Set();
   for (const pr of open3.filter((p) => !closed.has(p.number))) {
-    const outcome2 = await reviewPr(options, prs, store, pr.number);
+    const outcome2 = await reviewPr(options, prs, api, store, pr.number);
     if (outcome2.status === "done" && pr.marker) resumed.add(pr.marker.slug);
     for (const note of outcome2.notes) {
       (outcome2.status === "done" || note.startsWith("Refused input") ? report.actions : report.left).push(`#${pr.number}: ${note}`);

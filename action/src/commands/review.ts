@@ -9,7 +9,8 @@ import { systemClock } from '../../../src/adapters/clock/system.js';
 import { RunSession } from '../../../src/engine/session.js';
 import type { Forge } from '../../../src/ports/forge.js';
 import type { ActionOptions } from '../options.js';
-import { forgeFor, RUN_WORKFLOW, ACTIONS_BOT, type CommandResult } from './dispatch.js';
+import { startRuns } from '../start-runs.js';
+import { forgeFor, monthSpend, RUN_WORKFLOW, ACTIONS_BOT, type CommandResult } from './dispatch.js';
 
 const WAIVER_DAYS = 30;
 const DAY_MS = 86_400_000;
@@ -49,7 +50,19 @@ const ideaAuthorOf = (session: RunSession): string | null => {
 };
 
 /** Evaluates one gate PR and records what counts; shared by review and tick. */
-export async function reviewPr(options: ActionOptions, forge: Forge, store: RemoteStore, prNumber: number): Promise<ReviewOutcome> {
+/**
+ * Starts the run workflow again after a recorded decision, under the repository-wide caps, with GITHUB_TOKEN's
+ * forge (`actions: write`; a pr-token need not have it). Not skipped when a run is in progress: the concurrency
+ * group queues the new one behind it, so the decision is acted on as soon as the idea's current run ends.
+ */
+export async function resumeRun(options: ActionOptions, api: Forge, slug: string, ref: string): Promise<string> {
+  const outcome = await startRuns(options, api, { slugs: [slug], ref, skipActive: false, spent: () => monthSpend(options) });
+  if (outcome.started.includes(slug)) return `Started ${RUN_WORKFLOW} on ${ref} for ${slug} to resume the run.`;
+  return `${outcome.held.map((h) => h.message).join(' ')} (${slug} is resumed by tick when there is room.)`;
+}
+
+/** `forge` reads and comments on the PR (the pr-token's when set); `api` starts runs (GITHUB_TOKEN's). */
+export async function reviewPr(options: ActionOptions, forge: Forge, api: Forge, store: RemoteStore, prNumber: number): Promise<ReviewOutcome> {
   const snapshot = await forge.readHumanInput(prNumber);
   const marker = snapshot.pr.marker;
   if (!snapshot.pr.ours || marker === null || snapshot.pr.state !== 'open') {
@@ -93,21 +106,21 @@ export async function reviewPr(options: ActionOptions, forge: Forge, store: Remo
     await session.record([{ type: 'run.resumed', phase: marker.phase, data: { phase: marker.phase, guidance: source.text, reviewId: source.id, login: source.login } }]);
     notes.push(`Recorded ${source.login}'s guidance for ${marker.phase} (${source.kind} ${source.id}).`);
   }
-  const branch = (await forge.repoInfo()).defaultBranch;
-  await forge.dispatchRun(RUN_WORKFLOW, branch, { slug: marker.slug });
-  notes.push(`Started ${RUN_WORKFLOW} on ${branch} for ${marker.slug} to resume the run.`);
+  notes.push(await resumeRun(options, api, marker.slug, (await forge.repoInfo()).defaultBranch));
   return { status: 'done', runId: marker.runId, notes };
 }
 
 export async function reviewCommand(options: ActionOptions): Promise<CommandResult> {
   const prNumber = await prNumberFromEvent(options);
   const forge = forgeFor(options, options.prToken ?? options.githubToken);
+  const api = options.prToken ? forgeFor(options, options.githubToken) : forge;
   const store = withRemote(await createGitStore({ repoDir: options.workspace }), { repoDir: options.workspace });
   try {
-    const outcome = await reviewPr(options, forge, store, prNumber);
+    const outcome = await reviewPr(options, forge, api, store, prNumber);
     for (const note of outcome.notes) core.info(note);
+    const requests = forge.stats.requests + (api === forge ? 0 : api.stats.requests);
     await core.summary.addHeading(`IdeaMine review of #${prNumber}: ${outcome.status}`, 3).addList([...outcome.notes])
-      .addRaw(`GitHub API requests: ${forge.stats.requests}\n`).write();
+      .addRaw(`GitHub API requests: ${requests}\n`).write();
     return { status: outcome.status, runId: outcome.runId, failure: null };
   } finally {
     await store.close();

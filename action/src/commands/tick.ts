@@ -76,7 +76,7 @@ async function reconcile(options: ActionOptions, store: RemoteStore, api: Forge,
   const closed = new Set(plan.remove.flatMap((r) => r.prs));
   const resumed = new Set<string>();
   for (const pr of open.filter((p) => !closed.has(p.number))) {
-    const outcome = await reviewPr(options, prs, store, pr.number);
+    const outcome = await reviewPr(options, prs, api, store, pr.number);
     if (outcome.status === 'done' && pr.marker) resumed.add(pr.marker.slug);
     for (const note of outcome.notes) {
       // A refusal is answered with a comment: an action, although nothing was recorded.
