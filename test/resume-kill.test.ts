@@ -3,6 +3,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportFigures } from './support/chaos-report.js';
 import type { TempRepo } from './support/git-repo.js';
 import {
   anthropicEnv, finalState, ideaRepo, multiset, prng, repoHealth, savedOutputs, spawnCli, startStandIn, until,
@@ -15,7 +16,7 @@ const LATENCY_MS = 25;
 const KILLS = Math.max(1, Number(process.env['IDEAMINE_KILLS'] ?? 20));
 const SEED = Number(process.env['IDEAMINE_KILL_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
 // Default: kill -9 of the CLI alone (its git children finish). IDEAMINE_KILL_GROUP=1 kills the process group too,
-// which can leave a ref lock behind: see the stale-lock test below (a known bug while it is marked `fails`).
+// which can leave a ref lock behind: the stale-lock test below covers that case.
 const GROUP = process.env['IDEAMINE_KILL_GROUP'] === '1';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -72,6 +73,8 @@ describe('kill -9 at random points, then resume', () => {
     const failures: string[] = [];
     let rounds = 0;
     let totalRequests = 0;
+    // Recovery: from the restart after a kill until the resumed run's next commit lands on its state branch.
+    const recoveries: number[] = [];
     while (kills.length < KILLS) {
       rounds += 1;
       const repo = ideaRepo();
@@ -81,7 +84,13 @@ describe('kill -9 at random points, then resume', () => {
       for (let spawnNo = 0; ; spawnNo += 1) {
         expect(spawnNo, `${context}: round ${rounds} never finished`).toBeLessThan(KILLS * 4 + 20);
         const from = server.requests.length;
+        const refFile = join(repo.gitDir, stateRef(SLUG));
+        const tipNow = (): string => (existsSync(refFile) ? readFileSync(refFile, 'utf8') : '');
+        const tipBefore = tipNow();
+        const restartedAt = performance.now();
         const child = spawnCli(repo, ARGS, anthropicEnv(server.url));
+        const recovered = spawnNo === 0 ? Promise.resolve(null)
+          : until(() => tipNow() !== tipBefore, child.exited, 2).then((moved) => (moved ? performance.now() - restartedAt : null));
         // Most kills land k requests into the spawn plus up to two latencies (mid-request, or between answer
         // and commit); the rest at a plain delay anywhere in a run's length (startup, gates, completion).
         const byRequest = random() < 0.75 || kills.length >= KILLS;
@@ -101,6 +110,8 @@ describe('kill -9 at random points, then resume', () => {
           child.kill('SIGKILL', GROUP);
         }
         const exit = await child.exited;
+        const recovery = await recovered;
+        if (recovery !== null) recoveries.push(recovery);
         const to = server.requests.length;
         if (exit.signal !== 'SIGKILL') {
           last = exit;
@@ -157,6 +168,12 @@ describe('kill -9 at random points, then resume', () => {
       `  requests ${totalRequests}, repeated ${repeated}, unsaved at kills ${inFlight} (answers not yet written ${undelivered}), bound kills×concurrency×2 = ${kills.length * 4}`,
       `  kills: ${kills.map((kr) => `${kr.how} [${kr.sent} sent, ${kr.unsaved.length} unsaved]`).join('; ')}`,
     ].join('\n'));
+    const sorted = [...recoveries].sort((a, b) => a - b);
+    console.log(`  recovery (restart → next commit) over ${sorted.length}: median ${Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0)} ms, max ${Math.round(sorted.at(-1) ?? 0)} ms`);
+    reportFigures('resume-kill', {
+      kills: kills.length, survived: failures.length === 0 ? kills.length : 0, repeatedRequests: repeated, inFlightAtKill: inFlight,
+      referenceRequests: rounds * reference.fingerprints.length, recoveryMs: recoveries,
+    });
     expect(failures).toEqual([]);
     expect(repeated).toBeLessThanOrEqual(inFlight);
     expect(kills.length).toBeGreaterThanOrEqual(KILLS);
@@ -169,9 +186,8 @@ describe('kill between the completed run and its dossier publish', () => {
     for (const repo of repos) repo.cleanup();
   });
 
-  // Known bug, reported: run.ts returns early for a run whose ledger says completed, so a kill after the
-  // run.completed commit and before the publish leaves dossiers/<slug>/ off the user's branch for good.
-  // Remove `.fails` once a resume of a completed run publishes a missing dossier.
+  // A kill after the run.completed commit and before the publish: the resume finds the run completed and must
+  // still publish the dossier on the user's branch (it once returned early and left it off for good).
   it('publishes the dossier on main when the resume finds the run already completed', async () => {
     const dossierFile = join('dossiers', SLUG, 'release-dossier.json');
     let repo: TempRepo | null = null;
@@ -200,10 +216,9 @@ describe('kill -9 of the process group while git holds the state ref lock', () =
     for (const repo of repos) repo.cleanup();
   });
 
-  // Known bug, reported: a `git update-ref` killed with its parent leaves refs/heads/ideamine/<slug>.lock;
-  // cleanStaleLocks removes ref locks only when older than 60 s, so every resume within that minute fails with
-  // "state branch ... moved: expected X, found X" after its compare-and-swap retries. Seen once with
-  // IDEAMINE_KILL_GROUP=1 IDEAMINE_KILL_SEED=1251130670. Remove `.fails` once a resume cleans such a lock at once.
+  // A `git update-ref` killed with its parent leaves refs/heads/ideamine/<slug>.lock. The resume must clean it at
+  // once (no live IdeaMine owner holds it) rather than wait for it to age (first seen with IDEAMINE_KILL_GROUP=1
+  // IDEAMINE_KILL_SEED=1251130670, when locks were only removed after 60 s).
   it('resumes at once and leaves no lock behind', async () => {
     const repo = ideaRepo();
     repos.push(repo);
