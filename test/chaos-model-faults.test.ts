@@ -2,6 +2,7 @@
 // with a durable timer, and its continuation by a later `ideamine run` and by the Action's phase job.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
+import { reportFigures } from './support/chaos-report.js';
 import { tuningFromEnv } from '../src/adapters/model/index.js';
 import { canonicalJson, type Json } from '../src/core/canonical.js';
 import { IdeaMineError } from '../src/core/errors.js';
@@ -136,6 +137,7 @@ describe('model faults: the run completes, every attempt is in the ledger, nothi
 
     const verified = await repo.cli(['verify', run.runId]);
     expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+    reportFigures('model-faults', { faults: { [c.name]: 1 } });
   });
 });
 
@@ -167,6 +169,7 @@ describe('circuit breaker: the run pauses on a durable timer and a later run con
     expect(calls1.map((e) => e.data.status ?? e.data.outcome)).toEqual(['ok', 503, 503, 503]);
     expect(first.requests.length).toBe(finishedByModel(ledger1).length + first.requests.filter((r) => r.outcome === 'status').length);
     expect(ledger1.at(-1)?.type).toBe('lease.released');
+    reportFigures('model-faults', { faults: { 'circuit breaker opened (3 × 503)': 1 } });
 
     // Before notBefore, --no-wait stops at once: no request, no write, the time and the way on named.
     const second = await serve();
