@@ -73411,6 +73411,22 @@ function createGitHubForge(options) {
     const { data } = await guard(`updating #${found.pr.number}`, () => octokit.rest.pulls.update({ owner, repo, pull_number: found.pr.number, title: request2.title, body }));
     return { pr: toGatePr(data, identity2), action: "updated" };
   }
+  async function findOrCreatePr(request2) {
+    const me = await resolveIdentity();
+    const { defaultBranch } = await repoInfo();
+    const body = capText(request2.body, `branch \`${request2.head}\``);
+    try {
+      const { data } = await octokit.rest.pulls.create({ owner, repo, head: request2.head, base: defaultBranch, title: request2.title, body });
+      return { number: data.number, url: data.html_url, action: "created" };
+    } catch (caught) {
+      if (isActionsPrCreationDisabled(caught)) throw new IdeaMineError(ErrorCode.refused, `opening a pull request from ${request2.head}: ${ACTIONS_PR_SETTING[0] ?? ""}`, { cause: caught, details: ACTIONS_PR_SETTING.slice(1) });
+      if (!isPrAlreadyExists(caught)) throw forgeError(`opening a pull request from ${request2.head}`, caught);
+    }
+    const open3 = await guard(`finding the pull request from ${request2.head}`, () => octokit.rest.pulls.list({ owner, repo, state: "open", head: `${owner}:${request2.head}`, per_page: 100 }));
+    const ours = open3.data.find((p) => p.user?.login === me);
+    if (!ours) throw new IdeaMineError(ErrorCode.refused, `an open pull request from ${request2.head} exists, but ${me} did not open it`, { details: ["Close it (or rename its branch) so IdeaMine can open its own."] });
+    return { number: ours.number, url: ours.html_url, action: "existing" };
+  }
   async function comment(issueNumber, text, fullTextAt) {
     const body = capText(text, fullTextAt ?? "the run's ledger on its state branch");
     try {
@@ -73430,6 +73446,7 @@ function createGitHubForge(options) {
     repoInfo,
     commitFiles: commit,
     findOrCreateGatePr,
+    findOrCreatePr,
     async listGatePrs() {
       const me = await resolveIdentity();
       const pulls = await guard("listing open gate PRs", () => octokit.paginate(octokit.rest.pulls.list, { owner, repo, state: "open", per_page: 100 }));
@@ -75405,31 +75422,34 @@ function withRemote(inner, options) {
   const remote = options.remote ?? "origin";
   const ctx = { cwd: options.repoDir, env: gitEnvironment(DEFAULT_IDENTITY) };
   const ref = (slug) => `refs/heads/ideamine/${slug}`;
-  const tracking = (slug) => `refs/remotes/${remote}/ideamine/${slug}`;
   const pushes = { ok: 0, commits: 0, lostRaces: 0, retries: 0, refused: 0 };
   const retriesAllowed = options.transientRetries ?? 3;
   const firstDelay = options.retryDelayMs ?? 250;
   const refusals = /* @__PURE__ */ new Map();
   async function network(args) {
     for (let attempt2 = 0; ; attempt2 += 1) {
-      const result = await runGit(ctx, args, { okCodes: [1, 128] });
+      const result = await runGit(ctx, args, { okCodes: [1, 2, 128] });
       const out = `${result.stderr}
 ${result.stdout}`;
-      if (result.code === 0 || attempt2 >= retriesAllowed || classifyPushError(out).kind !== "transient") return { code: result.code, out };
+      if (result.code === 0 || attempt2 >= retriesAllowed || classifyPushError(out).kind !== "transient") return { code: result.code, stdout: result.stdout, out };
       pushes.retries += 1;
       await sleep2(firstDelay * 2 ** attempt2 * (0.5 + Math.random()));
     }
   }
+  const hasCommit = async (oid) => (await runGit(ctx, ["cat-file", "-e", `${oid}^{commit}`], { okCodes: [1, 128] })).code === 0;
   async function fetchTip(slug) {
-    const result = await network(["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote, `+${ref(slug)}:${tracking(slug)}`]);
-    if (result.code !== 0) {
-      if (/couldn't find remote ref|no such ref/i.test(result.out)) {
-        await runGit(ctx, ["update-ref", "-d", tracking(slug)], { okCodes: [1, 128] });
-        return null;
+    for (let round = 0; ; round += 1) {
+      const listed = await network(["ls-remote", "--refs", remote, ref(slug)]);
+      if (listed.code !== 0) throw new IdeaMineError(ErrorCode.internal, `git ls-remote ${remote} failed: ${gitSays(listed.out)}`, { retryable: true });
+      const tip = listed.stdout.split("\n").map((line) => line.split("	")).find(([, name]) => name === ref(slug))?.[0] ?? null;
+      if (tip === null || await hasCommit(tip)) return tip;
+      const fetched = await network(["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote, ref(slug)]);
+      if (fetched.code !== 0 && !/couldn't find remote ref|no such ref/i.test(fetched.out)) {
+        throw new IdeaMineError(ErrorCode.internal, `git fetch ${remote} ${ref(slug)} failed: ${gitSays(fetched.out)}`, { retryable: true });
       }
-      throw new IdeaMineError(ErrorCode.internal, `git fetch ${remote} ${ref(slug)} failed: ${gitSays(result.out)}`, { retryable: true });
+      if (await hasCommit(tip)) return tip;
+      if (round >= 3) throw new IdeaMineError(ErrorCode.conflict, `${ref(slug)} on ${remote} keeps being rewritten; cannot fetch it`, { retryable: true });
     }
-    return (await runGit(ctx, ["rev-parse", "--verify", "--quiet", `${tracking(slug)}^{commit}`], { okCodes: [1] })).stdout.trim() || null;
   }
   const isAncestor = async (a, b) => (await runGit(ctx, ["merge-base", "--is-ancestor", a, b], { okCodes: [1] })).code === 0;
   async function moveLocal(slug, to, from) {
@@ -79236,13 +79256,23 @@ IdeaMine-Run: ${outcome.runId}`;
     let result = await forge.commitFiles({ branch: defaultBranch, files, message });
     let branch = defaultBranch;
     if (result.kind === "refused") {
+      const refusal2 = result.reason;
       notes.push(`${defaultBranch} refused the dossier commit (${result.reason}: ${result.message}).`);
       branch = releaseBranch(idea.slug);
       result = await forge.commitFiles({ branch, files, message });
       if (result.kind === "refused") {
         return { status: "failed", runId: outcome.runId, failure: `Cannot commit the release dossier to ${defaultBranch} or ${branch}: ${result.reason}: ${result.message}` };
       }
-      notes.push(`Committed the dossier to branch ${branch} instead: open a pull request from it into ${defaultBranch}.`);
+      const pr = await forge.findOrCreatePr({
+        head: branch,
+        title: `Release dossier: ${idea.idea.name}`,
+        body: [
+          `${defaultBranch} refused IdeaMine's direct commit of the release dossier (${refusal2}), so it is proposed here.`,
+          "",
+          `Run \`${outcome.runId}\`: merging adds \`${paths.md}\` and \`${paths.json}\` (which carries the ledger head hash).`
+        ].join("\n")
+      });
+      notes.push(pr.action === "created" ? `Opened pull request #${pr.number} (${pr.url}) with the dossier from ${branch} into ${defaultBranch}: merge it to publish the dossier.` : `Pull request #${pr.number} (${pr.url}) already proposes the dossier from ${branch} into ${defaultBranch}: merge it to publish the dossier.`);
     }
     notes.push(result.kind === "unchanged" ? `The dossier on ${branch} is already up to date (${result.commit}).` : `Committed ${paths.md} and ${paths.json} to ${branch} (${result.commit}).`);
     return finish("done", outcome.runId, notes, forge.stats.requests);

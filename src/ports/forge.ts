@@ -101,6 +101,11 @@ export interface Forge {
   commitFiles(request: ForgeCommitRequest): Promise<ForgeCommitResult>;
   /** Race-safe: create; on "already exists", find ours and update only if title or body changed. */
   findOrCreateGatePr(request: GatePrRequest): Promise<GatePrResult>;
+  /**
+   * A plain pull request from `head` into the default branch (the release dossier when protection refuses a direct
+   * commit). Race-safe like the gate PR: create; on "already exists", the open one from that head by us.
+   */
+  findOrCreatePr(request: { readonly head: string; readonly title: string; readonly body: string }): Promise<{ readonly number: number; readonly url: string; readonly action: 'created' | 'existing' }>;
   /** Open gate PRs that are ours (head ref, author and marker agree), for reconciliation. */
   listGatePrs(): Promise<GatePr[]>;
   /** Comments, closes and deletes the head branch; refuses a PR that is not ours. */

@@ -50,13 +50,23 @@ export async function releaseCommand(options: ActionOptions, signal: AbortSignal
     let result: ForgeCommitResult = await forge.commitFiles({ branch: defaultBranch, files, message });
     let branch = defaultBranch;
     if (result.kind === 'refused') {
+      const refusal = result.reason;
       notes.push(`${defaultBranch} refused the dossier commit (${result.reason}: ${result.message}).`);
       branch = releaseBranch(idea.slug);
       result = await forge.commitFiles({ branch, files, message });
       if (result.kind === 'refused') {
         return { status: 'failed', runId: outcome.runId, failure: `Cannot commit the release dossier to ${defaultBranch} or ${branch}: ${result.reason}: ${result.message}` };
       }
-      notes.push(`Committed the dossier to branch ${branch} instead: open a pull request from it into ${defaultBranch}.`);
+      const pr = await forge.findOrCreatePr({
+        head: branch, title: `Release dossier: ${idea.idea.name}`,
+        body: [
+          `${defaultBranch} refused IdeaMine's direct commit of the release dossier (${refusal}), so it is proposed here.`,
+          '', `Run \`${outcome.runId}\`: merging adds \`${paths.md}\` and \`${paths.json}\` (which carries the ledger head hash).`,
+        ].join('\n'),
+      });
+      notes.push(pr.action === 'created'
+        ? `Opened pull request #${pr.number} (${pr.url}) with the dossier from ${branch} into ${defaultBranch}: merge it to publish the dossier.`
+        : `Pull request #${pr.number} (${pr.url}) already proposes the dossier from ${branch} into ${defaultBranch}: merge it to publish the dossier.`);
     }
     notes.push(result.kind === 'unchanged'
       ? `The dossier on ${branch} is already up to date (${result.commit}).`

@@ -129,6 +129,23 @@ export function createGitHubForge(options: GitHubForgeOptions): Forge {
     return { pr: toGatePr(data, identity), action: 'updated' };
   }
 
+  async function findOrCreatePr(request: { head: string; title: string; body: string }): Promise<{ number: number; url: string; action: 'created' | 'existing' }> {
+    const me = await resolveIdentity();
+    const { defaultBranch } = await repoInfo();
+    const body = capText(request.body, `branch \`${request.head}\``);
+    try {
+      const { data } = await octokit.rest.pulls.create({ owner, repo, head: request.head, base: defaultBranch, title: request.title, body });
+      return { number: data.number, url: data.html_url, action: 'created' };
+    } catch (caught) {
+      if (isActionsPrCreationDisabled(caught)) throw new IdeaMineError(ErrorCode.refused, `opening a pull request from ${request.head}: ${ACTIONS_PR_SETTING[0] ?? ''}`, { cause: caught, details: ACTIONS_PR_SETTING.slice(1) });
+      if (!isPrAlreadyExists(caught)) throw forgeError(`opening a pull request from ${request.head}`, caught);
+    }
+    const open = await guard(`finding the pull request from ${request.head}`, () => octokit.rest.pulls.list({ owner, repo, state: 'open', head: `${owner}:${request.head}`, per_page: 100 }));
+    const ours = open.data.find((p) => p.user?.login === me);
+    if (!ours) throw new IdeaMineError(ErrorCode.refused, `an open pull request from ${request.head} exists, but ${me} did not open it`, { details: ['Close it (or rename its branch) so IdeaMine can open its own.'] });
+    return { number: ours.number, url: ours.html_url, action: 'existing' };
+  }
+
   async function comment(issueNumber: number, text: string, fullTextAt?: string): Promise<{ id: number; url: string }> {
     const body = capText(text, fullTextAt ?? 'the run\'s ledger on its state branch');
     try {
@@ -149,6 +166,7 @@ export function createGitHubForge(options: GitHubForgeOptions): Forge {
     repoInfo,
     commitFiles: commit,
     findOrCreateGatePr,
+    findOrCreatePr,
     async listGatePrs() {
       const me = await resolveIdentity();
       const pulls = await guard('listing open gate PRs', () => octokit.paginate(octokit.rest.pulls.list, { owner, repo, state: 'open', per_page: 100 }));
