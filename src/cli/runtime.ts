@@ -1,10 +1,11 @@
-// Shared setup for commands: repository root, the git state store, the scrubber and telemetry.
+// Shared setup for commands: repository root, the git state store (pushing to a remote if asked), the scrubber and telemetry.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { systemClock } from '../adapters/clock/system.js';
 import { createGitStore } from '../adapters/store/git.js';
+import { checkRemote, withRemote, type RemoteStore } from '../adapters/store/remote.js';
 import { badInput } from '../core/errors.js';
 import { scrub } from '../core/scrub.js';
 import type { Clock } from '../ports/clock.js';
@@ -20,6 +21,8 @@ export interface Runtime {
   readonly packageRoot: string;
   readonly packageVersion: string;
   readonly store: StateStore & { close?: () => Promise<void> | void };
+  /** The same store when commits are pushed (`--push`), else null. */
+  readonly remote: RemoteStore | null;
   readonly clock: Clock;
   readonly telemetry: Telemetry;
   readonly scrub: (text: string) => string;
@@ -45,16 +48,24 @@ async function telemetryFor(env: NodeJS.ProcessEnv, scrubText: (t: string) => st
   return createOtelTelemetry({ env, scrub: scrubText });
 }
 
-export async function openRuntime(io: Io): Promise<Runtime> {
+export interface RuntimeOptions {
+  /** Push every state commit to this remote (compare-and-swap), pulling the slug's branch first. */
+  readonly push?: { readonly remote: string };
+}
+
+export async function openRuntime(io: Io, options: RuntimeOptions = {}): Promise<Runtime> {
   const repoRoot = await repoRootOf(io.cwd);
+  if (options.push) await checkRemote(repoRoot, options.push.remote);
   const packageRoot = findPackageRoot();
   const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string };
   const secrets = secretsFromEnv(io.env);
   const scrubText = (text: string): string => scrub(text, secrets);
-  const store = await createGitStore({ repoDir: repoRoot });
+  const local = await createGitStore({ repoDir: repoRoot });
+  const remote = options.push ? withRemote(local, { repoDir: repoRoot, remote: options.push.remote }) : null;
+  const store = remote ?? local;
   const telemetry = await telemetryFor(io.env, scrubText);
   return {
-    repoRoot, packageRoot, packageVersion: pkg.version, store, clock: systemClock, telemetry, scrub: scrubText,
+    repoRoot, packageRoot, packageVersion: pkg.version, store, remote, clock: systemClock, telemetry, scrub: scrubText,
     async close() {
       await telemetry.shutdown();
       await store.close?.();

@@ -54,13 +54,29 @@ export class RunSession {
     return new RunSession(deps, slug, runId, parseLedger(text, path, `branch ideamine/${slug}`), tip, text, null);
   }
 
-  /** A new ledger (replacing any previous one of the same run id, for --fresh). */
+  /**
+   * A new ledger (replacing any previous one of the same run id, for --fresh). When no ledger existed and
+   * another process starts the same run first (a lost race on the first commit), its run is opened instead
+   * of being overwritten: the caller's lease decision then settles who drives it.
+   */
   static async create(deps: SessionDeps, slug: string, runId: string, started: NewEvent, extra: FileWrite[] = []): Promise<RunSession> {
     const tip = await deps.store.tip(slug);
     const session = new RunSession(deps, slug, runId, [], tip, '', null);
-    await session.record([started], [{ path: runDir(runId), content: null }, ...extra]);
+    session.replacing = tip !== null && (await session.read(session.ledgerPath)) !== null;
+    try {
+      await session.record([started], [{ path: runDir(runId), content: null }, ...extra]);
+    } catch (error) {
+      if (!(error instanceof StartedElsewhere)) throw error;
+      const theirs = await RunSession.open(deps, slug, runId);
+      if (!theirs) throw error;
+      return theirs;
+    }
+    session.replacing = true;
     return session;
   }
+
+  /** False while creating a ledger where none was: a ledger appearing meanwhile is another process's start. */
+  private replacing = true;
 
   /** Appends events (and files) durably; calls are serialised in order. */
   record(events: readonly NewEvent[], writes: readonly FileWrite[] = []): Promise<void> {
@@ -127,6 +143,7 @@ export class RunSession {
   private async rebase(): Promise<void> {
     const tip = await this.deps.store.tip(this.slug);
     const theirs = tip ? (await this.deps.store.read(this.slug, [this.ledgerPath], tip)).get(this.ledgerPath) ?? null : null;
+    if (this.entries.length === 0 && !this.replacing && theirs !== null) throw new StartedElsewhere(this.runId);
     if (this.entries.length > 0 && theirs !== this.ledgerText) {
       if (theirs === null || !theirs.startsWith(this.ledgerText)) {
         throw new IdeaMineError(ErrorCode.corrupt, `${this.ledgerPath} on branch ideamine/${this.slug} no longer extends the ledger this process read (rewritten history)`, {
@@ -136,9 +153,20 @@ export class RunSession {
       const merged = parseLedger(theirs, this.ledgerPath, `branch ideamine/${this.slug}`);
       const newer = merged.slice(this.entries.length);
       const claim = this.claim;
-      const fenced = claim && newer.find((e) => e.type === 'lease.acquired' && (e.data['scope'] ?? 'run') === claim.scope && typeof e.data['epoch'] === 'number' && e.data['epoch'] > claim.epoch);
+      // Entries we had not seen are another process's: a lease on our scope at our epoch or above fences us.
+      const onScope = (e: LedgerEntry): boolean => e.type === 'lease.acquired' && (e.data['scope'] ?? 'run') === claim?.scope;
+      const fenced = claim && newer.find((e) => onScope(e) && typeof e.data['epoch'] === 'number' && e.data['epoch'] >= claim.epoch);
       if (fenced) {
-        throw new IdeaMineError(ErrorCode.leaseLost, `run ${this.runId}: ${JSON.stringify(fenced.data['owner'])} took over ${claim.scope} with epoch ${JSON.stringify(fenced.data['epoch'])}; this process (epoch ${claim.epoch}) stops without writing`, {
+        const owner = JSON.stringify(fenced.data['owner']);
+        const epoch = JSON.stringify(fenced.data['epoch']);
+        const what = claim.scope === 'run' ? 'the run' : claim.scope.replace('phase:', 'phase ');
+        // Our lease.acquired never landed: the other process took the lease first (both decided at once).
+        if (!this.entries.some((e) => onScope(e) && e.data['epoch'] === claim.epoch)) {
+          throw new IdeaMineError(ErrorCode.leaseHeld, `${this.runId}: ${what} is held by ${owner} (epoch ${epoch}), which took it first; this process stops without writing`, {
+            details: ['Only one process may drive a run (or a phase) at a time: wait for it to finish, or run again after its lease expires. Check `ideamine status`.'],
+          });
+        }
+        throw new IdeaMineError(ErrorCode.leaseLost, `run ${this.runId}: ${owner} took over ${claim.scope} with epoch ${epoch}; this process (epoch ${claim.epoch}) stops without writing`, {
           details: ['Only one process may drive a run (or a phase) at a time. Check `ideamine status`.'],
         });
       }
@@ -166,5 +194,12 @@ export class RunSession {
   async readMany(paths: readonly string[]): Promise<Map<string, string | null>> {
     if (!this.tipCommit || paths.length === 0) return new Map(paths.map((p) => [p, null]));
     return this.deps.store.read(this.slug, paths, this.tipCommit);
+  }
+}
+
+/** The first commit of a new run lost its race to another process starting the same run. */
+class StartedElsewhere extends IdeaMineError {
+  constructor(runId: string) {
+    super(ErrorCode.conflict, `run ${runId} was started by another process at the same time`, { retryable: true });
   }
 }

@@ -1,19 +1,30 @@
 // Child process behind test/support/http-backend.ts (run with tsx): serves bare repositories under a root over smart HTTP with
 // `git http-backend` (CGI) on 127.0.0.1. A separate process so tests may call git synchronously without
 // blocking the server. Talks to its parent over IPC: "listening" with the port, "stats" with the requests served,
-// and takes {type: 'refuse', service, status, count} to refuse the next requests for a service (fault injection).
+// and takes {type: 'refuse', service, status, count} to refuse the next requests for a service (fault injection),
+// {type: 'hold'|'release', service} to queue a service's requests until released (a start barrier), and
+// {type: 'watch'} to report each request's start and end ({type: 'request', label, phase}) as it happens.
 import { execFileSync, spawn } from 'node:child_process';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 
 const root = process.argv[2];
 if (!root) throw new Error('usage: http-backend-server.mjs <root>');
 const backend = `${execFileSync('git', ['--exec-path'], { encoding: 'utf8' }).trim()}/git-http-backend`;
 const refusals: { service: string; status: number; count: number }[] = [];
 const requests: Record<string, number> = {};
-interface ParentMessage { readonly type: 'refuse' | 'stats'; readonly service?: string; readonly status?: number; readonly count?: number }
+const held = new Map<string, (() => void)[]>();
+let watching = false;
+interface ParentMessage { readonly type: 'refuse' | 'stats' | 'hold' | 'release' | 'watch'; readonly service?: string; readonly status?: number; readonly count?: number }
 process.on('message', (message: ParentMessage) => {
   if (message.type === 'refuse') refusals.push({ service: message.service ?? '*', status: message.status ?? 500, count: message.count ?? 1 });
   if (message.type === 'stats') process.send?.({ type: 'stats', requests });
+  if (message.type === 'hold' && !held.has(message.service ?? '*')) held.set(message.service ?? '*', []);
+  if (message.type === 'release') {
+    const queue = held.get(message.service ?? '*') ?? [];
+    held.delete(message.service ?? '*');
+    for (const serve of queue) serve();
+  }
+  if (message.type === 'watch') watching = true;
 });
 process.on('disconnect', () => process.exit(0));
 
@@ -29,6 +40,17 @@ const server = createServer((req, res) => {
     res.writeHead(refusal.status, { 'content-type': 'text/plain' }).end(`refused by the test server (${refusal.status})\n`);
     return;
   }
+  if (watching) {
+    process.send?.({ type: 'request', label, phase: 'start' });
+    res.on('close', () => process.send?.({ type: 'request', label, phase: 'end' }));
+  }
+  const queue = held.get(service) ?? held.get('*');
+  if (queue) queue.push(() => serve(req, res));
+  else serve(req, res);
+});
+
+function serve(req: IncomingMessage, res: ServerResponse): void {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     GIT_PROJECT_ROOT: root,
@@ -76,7 +98,7 @@ const server = createServer((req, res) => {
     else res.end();
   });
   child.on('error', (error) => { if (!headersSent) res.writeHead(500).end(String(error)); });
-});
+}
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();
   process.send?.({ type: 'listening', port: typeof address === 'object' && address ? address.port : 0 });

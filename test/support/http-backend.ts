@@ -14,7 +14,18 @@ export interface HttpGitServer {
   requests(): Promise<Record<string, number>>;
   /** Fault injection: the next `count` requests for `service` ("git-receive-pack", "info/refs"… or "*") get `status`. */
   refuse(service: string, status: number, count?: number): void;
+  /** Queues every request for `service` ("git-receive-pack"… or "*") until `release(service)`: a start barrier. */
+  hold(service: string): void;
+  release(service: string): void;
+  /** Calls `listener` as each request starts and ends (its response closed); returns the unsubscribe. */
+  onRequest(listener: (event: RequestEvent) => void): () => void;
   close(): Promise<void>;
+}
+
+export interface RequestEvent {
+  /** "METHOD service", as in requests(). */
+  readonly label: string;
+  readonly phase: 'start' | 'end';
 }
 
 /** Lets pushes over HTTP in (http-backend refuses receive-pack for unauthenticated users unless this is set). */
@@ -23,9 +34,11 @@ export function allowHttpPush(bareDir: string): void {
 }
 
 interface ServerMessage {
-  readonly type: 'listening' | 'stats';
+  readonly type: 'listening' | 'stats' | 'request';
   readonly port?: number;
   readonly requests?: Record<string, number>;
+  readonly label?: string;
+  readonly phase?: RequestEvent['phase'];
 }
 
 export async function startHttpGitServer(root: string): Promise<HttpGitServer> {
@@ -52,6 +65,16 @@ export async function startHttpGitServer(root: string): Promise<HttpGitServer> {
       child.send({ type: 'stats' });
     }),
     refuse: (service, status, count = 1) => void child.send({ type: 'refuse', service, status, count }),
+    hold: (service) => void child.send({ type: 'hold', service }),
+    release: (service) => void child.send({ type: 'release', service }),
+    onRequest(listener) {
+      const onMessage = (message: ServerMessage): void => {
+        if (message.type === 'request' && message.label && message.phase) listener({ label: message.label, phase: message.phase });
+      };
+      child.on('message', onMessage);
+      child.send({ type: 'watch' });
+      return () => void child.off('message', onMessage);
+    },
     close: () => new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve();
       child.once('exit', () => resolve());

@@ -1,4 +1,5 @@
-// Kill-and-resume harness: a recording Messages stand-in, CLI spawns that can be killed, state-branch snapshots.
+// Kill-and-resume harness: a recording Messages stand-in, CLI spawns that can be killed (also while a push is in flight
+// to a git http-backend remote), state-branch snapshots.
 import { spawn, execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -7,7 +8,8 @@ import { canonicalJson, sha256Hex, type Json } from '../../src/core/canonical.js
 import { draft } from '../../src/core/draft.js';
 import { parseDataBlocks } from '../../src/core/prompt.js';
 import { loadBundle } from '../../src/engine/bundle.js';
-import { makeRepo, testGitEnv, type TempRepo } from './git-repo.js';
+import { makeRepo, runGitSync, testGitEnv, type TempRepo } from './git-repo.js';
+import type { HttpGitServer } from './http-backend.js';
 import { startMessagesServer, type MessagesServer } from './messages-server.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -241,4 +243,62 @@ export async function until(check: () => boolean, exited: Promise<unknown>, ever
     await new Promise((r) => setTimeout(r, everyMs));
   }
   return true;
+}
+
+/** A working directory (a clone of a remote) as a TempRepo, for spawnCli, finalState and repoHealth; the caller removes it. */
+export function repoAt(dir: string): TempRepo {
+  const git = (...args: string[]): string => runGitSync(dir, args);
+  return {
+    dir, gitDir: git('rev-parse', '--absolute-git-dir'), git,
+    write: () => { throw new Error('repoAt: read-only'); },
+    read: (path) => readFileSync(join(dir, path), 'utf8'),
+    cleanup: () => undefined,
+  };
+}
+
+/** A push's two requests: the ref advertisement (GET, before the pack is sent) and the pack upload (POST). */
+export type PushStage = 'advertise' | 'upload';
+const STAGE_LABEL: Record<PushStage, string> = { advertise: 'GET git-receive-pack', upload: 'POST git-receive-pack' };
+
+/** Push requests an http-backend server has begun, by stage, and how many of either it is serving right now. */
+export interface PushWatch {
+  started(stage?: PushStage): number;
+  inFlight(): number;
+  stop(): void;
+}
+
+export function watchPushes(server: HttpGitServer): PushWatch {
+  const started: Record<PushStage, number> = { advertise: 0, upload: 0 };
+  let open = 0;
+  const stop = server.onRequest((event) => {
+    const stage = (Object.keys(STAGE_LABEL) as PushStage[]).find((s) => STAGE_LABEL[s] === event.label);
+    if (!stage) return;
+    if (event.phase === 'start') {
+      started[stage] += 1;
+      open += 1;
+    } else open = Math.max(0, open - 1);
+  });
+  return { started: (stage = 'upload') => started[stage], inFlight: () => open, stop };
+}
+
+export interface PushKill {
+  /** Kill once the server has begun this many pushes' `stage` since `from` (PushWatch.started(stage) at the spawn). */
+  readonly nth: number;
+  readonly from: number;
+  /** advertise: before the pack leaves the client (a group kill stops the push undelivered); upload: while it lands. */
+  readonly stage: PushStage;
+  /** Wait this long after that push began (0: at once, while the server is still taking it in). */
+  readonly jitterMs: number;
+  /** Kill the process group (the CLI and its `git push`), as a runner's tree kill does; else the CLI alone. */
+  readonly group: boolean;
+}
+
+/** SIGKILLs `child` while (or just after) its nth push is in flight; says whether one was in flight at the kill. */
+export async function killDuringPush(child: Spawned, watch: PushWatch, plan: PushKill): Promise<{ killed: boolean; pushInFlight: boolean }> {
+  const reached = await until(() => watch.started(plan.stage) >= plan.from + plan.nth, child.exited);
+  if (!reached) return { killed: false, pushInFlight: false };
+  if (plan.jitterMs > 0) await new Promise((r) => setTimeout(r, plan.jitterMs));
+  const pushInFlight = watch.inFlight() > 0;
+  child.kill('SIGKILL', plan.group);
+  return { killed: true, pushInFlight };
 }
