@@ -3,11 +3,12 @@
 // remote over `git http-backend` per job), a gate PR, reviews that do not count (read-only, bot, fork, stale SHA),
 // a writer's approval whose event is missed and caught by tick (COMMENTED after it), a phase job killed mid-phase
 // and "Re-run failed jobs", and the dossiers on the default branch. Offline model; real webhook payloads.
-// IDEAMINE_RUNNER_HOSTS=1 runs every job under a host name of its own (as on GitHub; needs `unshare -r -u`):
-// then the re-run after the kill meets the killed job's live lease (LEASE_HELD), a known gap reported with this test.
+// Every job runs under a host name of its own (as on GitHub) where the machine allows `unshare -r -u`
+// (IDEAMINE_RUNNER_HOSTS=0 turns it off): then the re-run after the kill must take over the killed job's lease
+// because it is a later attempt of the same workflow run, not because a pid on this host is gone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMarker } from '../src/core/gate-pr.js';
-import { example } from './support/action-harness.js';
+import { canRunAsOwnHost, example } from './support/action-harness.js';
 import { startWorld, type LedgerEvent, type World } from './support/scenario-world.js';
 import type { JobRun, RunAttempt } from './support/workflow-runner.js';
 import { rerunSet } from './support/workflow-spec.js';
@@ -22,7 +23,9 @@ let w: World;
 const started = performance.now();
 
 beforeAll(async () => {
-  w = await startWorld('scenario', { collaborators: { reader: 'read', maintainer: 'maintain', lead: 'write' }, runnerHosts: process.env['IDEAMINE_RUNNER_HOSTS'] === '1' });
+  const ownHosts = process.env['IDEAMINE_RUNNER_HOSTS'] !== '0' && canRunAsOwnHost();
+  console.info(`action scenario: jobs on hosts of their own: ${ownHosts ? 'yes' : 'no (unshare -r -u not allowed here, or IDEAMINE_RUNNER_HOSTS=0)'}`);
+  w = await startWorld('scenario', { collaborators: { reader: 'read', maintainer: 'maintain', lead: 'write' }, runnerHosts: ownHosts });
 });
 
 afterAll(async () => {

@@ -75402,7 +75402,7 @@ var REFUSALS = [
   [/GH006|protected branch/i, "the branch is protected (branch protection)"],
   [/GH013|repository rule violations|rulesets?/i, "a repository ruleset refuses the push"],
   [/push protection|secret scanning|GH009/i, "push protection found a secret in the commit"],
-  [/GH001|large files?|exceeds .* file size limit|too large/i, "a size limit refuses the push"],
+  [/GH001|large files?|exceeds .* file size limit|too large|returned error: 413/i, "a size limit refuses the push"],
   [/pre-receive hook declined|hook declined/i, "a pre-receive hook on the remote declined the push"],
   [/permission to .* denied|returned error: 403|authentication failed|could not read username/i, "the token may not push to this repository (contents: write is needed)"]
 ];
@@ -77674,11 +77674,26 @@ IdeaMine-Ledger-Head: ${last?.hash ?? ""}`
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 var nonce = randomBytes(4).toString("hex");
-var ownerId = () => `${hostname()}/${process.pid}/${nonce}`;
-function holderAlive(owner) {
+function actionsJobOf(env) {
+  const runId = env["GITHUB_RUN_ID"];
+  if (env["GITHUB_ACTIONS"] !== "true" || !runId) return null;
+  return { runId, attempt: env["GITHUB_RUN_ATTEMPT"] || "1", job: env["GITHUB_JOB"] || "job" };
+}
+var ACTIONS_HOST = /^actions:([^:]+):([^:]+):([^@]+)@/;
+function ownerId(env = process.env) {
+  const job = actionsJobOf(env);
+  const host = job ? `actions:${job.runId}:${job.attempt}:${job.job.replace(/[/:@]/g, "_")}@${hostname()}` : hostname();
+  return `${host}/${process.pid}/${nonce}`;
+}
+function holderAlive(owner, env = process.env) {
   const parsed = parseOwner(owner);
-  if (!parsed || parsed.host !== hostname()) return "unknown";
-  if (parsed.pid === process.pid) return owner === ownerId();
+  if (!parsed) return "unknown";
+  const mine = actionsJobOf(env);
+  const theirs = ACTIONS_HOST.exec(parsed.host);
+  if (mine && theirs && (theirs[1] !== mine.runId || theirs[2] !== mine.attempt)) return false;
+  const theirHost = theirs ? parsed.host.slice(parsed.host.indexOf("@") + 1) : parsed.host;
+  if (theirHost !== hostname()) return "unknown";
+  if (parsed.pid === process.pid) return owner === ownerId(env);
   try {
     process.kill(parsed.pid, 0);
     return true;

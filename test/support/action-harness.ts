@@ -1,7 +1,7 @@
 // Runs the bundled Action the way the runner does: INPUT_* env, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files,
 // a clone with a bare file:// remote as the workspace, and the GitHub stand-in as the API. The building blocks
 // (bundle build, spawn) are shared with the workflow runner of the scenario test (workflow-runner.ts).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +60,15 @@ export async function buildActionBundle(dir: string): Promise<string> {
   symlinkSync(join(ROOT, 'schemas'), join(pkg, 'schemas'));
   const build = (await import(pathToFileURL(join(ROOT, 'scripts', 'build.mjs')).href)) as BuildModule;
   return build.buildEntry({ name: 'action', source: 'action/src/main.ts', outfile: '' }, join(pkg, 'action', 'dist', 'index.mjs'));
+}
+
+/**
+ * Whether this machine lets a test give a job a host name of its own (`unshare -r -u`, python3 to set the name):
+ * then every job of a scenario runs as on its own runner VM, as on GitHub.
+ */
+export function canRunAsOwnHost(): boolean {
+  const probe = spawnSync('unshare', ['-r', '-u', 'python3', '-c', 'import socket; socket.sethostname("probe")'], { stdio: 'ignore', timeout: 5_000 });
+  return probe.status === 0;
 }
 
 /** The hermetic git environment without the runner's own INPUT_* and GITHUB_* variables (each job sets its own). */
