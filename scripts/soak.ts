@@ -13,24 +13,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { main as cliMain } from '../src/cli/main.js';
 import { competentModel, exampleIdea, exampleIdeas, makeIdeaRepo, runCli, slugOf, CLI_BIN, cliEnv, type IdeaRepo } from '../test/support/cli.js';
+import { prng } from '../test/support/kill-harness.js';
 import { startMessagesServer, type Fault, type MessagesServer } from '../test/support/messages-server.js';
 import { percentile } from './chaos.js';
 
 const KEY = 'sk-ant-soak-0000000000000000';
 const FAULT_KINDS = ['429', '529', '500', 'reset', 'hang', 'malformed', 'invalid-output'] as const;
 type FaultKind = (typeof FAULT_KINDS)[number];
-
-/** Small, fast, seeded PRNG (mulberry32): the same seed gives the same rounds. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function faultOf(kind: FaultKind): Fault {
   switch (kind) {
