@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportFigures } from './support/chaos-report.js';
 import { PACKAGE_ROOT } from './support/cli.js';
 import { runGitSync } from './support/git-repo.js';
 import { finalState, killDuringPush, prng, repoAt, repoHealth, spawnCli, watchPushes, type Exit, type FinalState, type PushWatch } from './support/kill-harness.js';
@@ -132,6 +133,7 @@ describe('kill -9 during pushes, then resume with --push', () => {
         + `reference ${reference.commits} pushes in ${Math.round(reference.ms)} ms; other lock files left: ${otherLocks.length === 0 ? 'none' : otherLocks.join(', ')}`,
       `  kills: ${kills.map((k) => `${k.how}${k.pushInFlight ? ' [push in flight]' : ''}`).join('; ')}`,
     ].join('\n'));
+    reportFigures('kill-push', { kills: kills.length, survived: kills.length, faults: { 'kill during a push': inFlight } });
     expect(kills.length).toBeGreaterThanOrEqual(KILLS);
     // The first kill of every round is fired the moment the server begins a push: at least one lands inside one.
     expect(inFlight).toBeGreaterThanOrEqual(1);

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportFigures } from './support/chaos-report.js';
 import { createGitStore, type GitStore } from '../src/adapters/store/git.js';
 import { withRemote, type RemoteStore } from '../src/adapters/store/remote.js';
 import { ExitCode } from '../src/core/errors.js';
@@ -104,6 +105,7 @@ describe('ten runs pushing to one remote at once', () => {
     console.log(`chaos-push-race: 10 processes in ${seconds.toFixed(1)} s; ${totalCommits} commits (${totalEntries} ledger entries) on ${slugs.length} branches; `
       + `${lostRaces} lost race(s), ${retries} transient retries, ${receivePacks} receive-pack POSTs; shared idea: winner landed ${fig(pair.indexOf(winner as CliResult) + 8).commits}, `
       + `loser ${fig(pair.indexOf(loser as CliResult) + 8).commits} commit(s) then stopped: ${loser?.stderr.split('\n').find((l) => l.includes('held by'))?.slice(0, 160) ?? ''}`);
+    reportFigures('push-race', { races: 10, lostRaces, faults: { 'same-idea lease contest': 1 } });
     // Both runs of the shared idea built their first commit on an empty remote: one of them lost that race.
     expect(lostRaces).toBeGreaterThanOrEqual(1);
   });
@@ -158,6 +160,7 @@ describe('sessions in two clones racing through the remote', () => {
     expect([...keys].sort()).toEqual([...['s', 't'].flatMap((p) => [0, 1, 2, 3, 4, 5].map((i) => `${p}${i}`)), ...['sb', 'tb'].flatMap((p) => [0, 1, 2].map((i) => `${p}${i}`))].sort());
     const lost = a.pushes.lostRaces + b.pushes.lostRaces;
     console.log(`chaos-push-race (in-process replay): ${a.pushes.commits + b.pushes.commits} commits, ${lost} lost races replayed, ${keys.length} task events, all on the remote`);
+    reportFigures('push-race-in-process', { races: 2, lostRaces: lost });
     expect(b.pushes.lostRaces).toBeGreaterThanOrEqual(6);
     expect(a.pushes.lostRaces).toBeGreaterThanOrEqual(5);
     expect(checkHistory(remote.bare, slug, runId).problems).toEqual([]);

@@ -3,6 +3,7 @@
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { reportFigures } from './support/chaos-report.js';
 import { classifyPushError } from '../src/adapters/store/remote.js';
 import { ExitCode } from '../src/core/errors.js';
 import { jsonOf, PACKAGE_ROOT, runCli, type RunJson } from './support/cli.js';
@@ -64,6 +65,7 @@ describe('a remote that refuses the push', () => {
     const runId = runIdOn(dir, SLUG);
     const verify = await runCli(['verify', runId], { cwd: dir });
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+    reportFigures('push-refusal', { faults: { 'pre-receive refusal': 1 } });
     console.log(`chaos-push-refusal: refused at the first push in ${Math.round(ms)} ms (whole CLI process), receive-pack requests: ${packs.get} GET + ${packs.post} POST`);
   });
 
@@ -128,6 +130,7 @@ describe('a remote that refuses the push', () => {
     expect(checkHistory(fresh, SLUG, runId)).toMatchObject({ commits: json.push.commits, problems: [] });
     const verify = await runCli(['verify', runId], { cwd: fresh });
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+    reportFigures('push-refusal', { faults: { 'HTTP 500 on push': 1 } });
   });
 });
 
