@@ -98,6 +98,29 @@ describe('buildDossier JSON', () => {
   });
 });
 
+describe('dossier notes', () => {
+  it('lists assumptions and questions in phase order, whichever parallel phase handed off first', () => {
+    const security = [{ phase: 'security', role: 'threat-modeler', text: 'Tokens expire after a day.' }, { phase: 'security', role: 'threat-modeler', text: 'One tenant per household.' }];
+    const stories = [{ phase: 'story-loop', role: 'story-writer', text: 'Offline edits merge on reconnect.' }];
+    const intake = [{ phase: 'intake', role: 'intake-analyst', text: 'Web first.' }];
+    const build = (notes: typeof security): DossierJson => {
+      const input = dossierInput({ phases: widePipeline });
+      input.state.assumptions.push(...notes);
+      input.state.questions.push(...notes.map((n) => ({ ...n, text: `${n.text}?` })));
+      return buildDossier(input).json;
+    };
+    // Story-loop handed off first in one run, security first in the other (a resumed run, say).
+    const a = build([...stories, ...intake, ...security]);
+    const b = build([...intake, ...security, ...stories]);
+    expect(a).toEqual(b);
+    const ours = new Set([...intake, ...security, ...stories].map((n) => n.text));
+    expect(a.assumptions.map((n) => n.text).filter((t) => ours.has(t))).toEqual(['Web first.', 'Tokens expire after a day.', 'One tenant per household.', 'Offline edits merge on reconnect.']);
+    const rank = widePipeline.map((p) => p.id);
+    const phasesOf = (notes: readonly { phase: string }[]): number[] => notes.map((n) => rank.indexOf(n.phase));
+    expect(phasesOf(a.questions)).toEqual([...phasesOf(a.questions)].sort((x, y) => x - y));
+  });
+});
+
 describe('dossier digest', () => {
   it('is the SHA-256 of the canonical JSON without the digest field, and is deterministic', () => {
     const a = buildDossier(dossierInput());

@@ -76760,6 +76760,8 @@ function buildDossier(input2) {
   const { state } = input2;
   const phases = buildPhases(input2);
   const note = (n) => ({ phase: n.phase, role: n.role, text: n.text });
+  const rank2 = new Map(phases.map((p, i) => [p.id, i]));
+  const inPhaseOrder = (notes) => notes.map((n, i) => ({ n, i })).sort((a, b) => (rank2.get(a.n.phase) ?? phases.length) - (rank2.get(b.n.phase) ?? phases.length) || a.i - b.i).map(({ n }) => note(n));
   const costs = phases.map((p) => p.costUsd).filter((c) => c !== null);
   const raw = {
     formatVersion: FORMAT_VERSION,
@@ -76778,8 +76780,8 @@ function buildDossier(input2) {
       expiresAt: w.expiresAt,
       source: w.source
     })),
-    assumptions: state.assumptions.map(note),
-    questions: state.questions.map(note),
+    assumptions: inPhaseOrder(state.assumptions),
+    questions: inPhaseOrder(state.questions),
     totals: {
       tokens: phases.reduce((sum, p) => addTokens(sum, p.tokens), null),
       costUsd: costs.length === 0 ? null : costs.reduce((a, b) => a + b, 0),

@@ -167,6 +167,13 @@ export function buildDossier(input: DossierInput): { json: DossierJson; markdown
   const { state } = input;
   const phases = buildPhases(input);
   const note = (n: { phase: string; role: string; text: string }): DossierNote => ({ phase: n.phase, role: n.role, text: n.text });
+  // In phase order, then ledger order: parallel phases (security, story-loop) hand off in either order, and the
+  // dossier of a resumed run must equal an uninterrupted one's.
+  const rank = new Map(phases.map((p, i) => [p.id, i]));
+  const inPhaseOrder = (notes: readonly { phase: string; role: string; text: string }[]): DossierNote[] =>
+    notes.map((n, i) => ({ n, i }))
+      .sort((a, b) => (rank.get(a.n.phase) ?? phases.length) - (rank.get(b.n.phase) ?? phases.length) || a.i - b.i)
+      .map(({ n }) => note(n));
   const costs = phases.map((p) => p.costUsd).filter((c): c is number => c !== null);
   const raw: DossierBody = {
     formatVersion: FORMAT_VERSION,
@@ -180,8 +187,8 @@ export function buildDossier(input: DossierInput): { json: DossierJson; markdown
       phase: w.phase, by: w.by, justification: w.justification, control: w.control,
       grantedAt: w.grantedAt, expiresAt: w.expiresAt, source: w.source,
     })),
-    assumptions: state.assumptions.map(note),
-    questions: state.questions.map(note),
+    assumptions: inPhaseOrder(state.assumptions),
+    questions: inPhaseOrder(state.questions),
     totals: {
       tokens: phases.reduce<TokenTotals | null>((sum, p) => addTokens(sum, p.tokens), null),
       costUsd: costs.length === 0 ? null : costs.reduce((a, b) => a + b, 0),
