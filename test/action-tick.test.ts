@@ -9,6 +9,7 @@ import { systemClock } from '../src/adapters/clock/system.js';
 import { createGitStore } from '../src/adapters/store/git.js';
 import { withRemote } from '../src/adapters/store/remote.js';
 import type { NewEvent } from '../src/core/ledger.js';
+import { BACKOFF_AFTER_FAILURES } from '../src/core/run-caps.js';
 import { RunSession } from '../src/engine/session.js';
 import type { TempRepo } from './support/git-repo.js';
 import type { GitHubStandIn } from './support/github-standin.js';
@@ -233,5 +234,32 @@ describe('action: command tick', () => {
     expect(next.outputs.status).toBe('nothing-due');
     expect(tip(BLOCKING)).toBe(before);
     expect(writesSince(from)).toEqual([]);
+  });
+
+  it('backs off an idea whose runs keep failing (two in a row), says until when, and starts it again after a success', async () => {
+    const dispatches = (from: number): number => writesSince(from).filter((w) => w.endsWith('/dispatches')).length;
+    // Failed minutes ago by the real clock (the stand-in's own clock is in 2025): the backoff is measured from them.
+    const failAll = (): void => {
+      for (const run of runsOf(FRESH)) standIn.setRunStatus(run.id, 'completed', 'failure', new Date(Date.now() - 60_000).toISOString());
+    };
+    failAll();
+    // Below the threshold a failed run is simply started again.
+    while (runsOf(FRESH).length < BACKOFF_AFTER_FAILURES) {
+      const from = standIn.log.length;
+      await tick({ 'pr-token': PAT });
+      expect(dispatches(from)).toBe(1);
+      failAll();
+    }
+    const from = standIn.log.length;
+    const held = await tick({ 'pr-token': PAT });
+    expect(held.code, held.stdout + held.stderr).toBe(0);
+    expect(dispatches(from)).toBe(0);
+    expect(held.summary).toMatch(new RegExp(`${FRESH} not restarted: its last \\d+ runs of ideamine-run.yml ended without success; tick tries again after \\d{4}-`));
+    // A run that succeeded ends the streak (here the idea still has no state: it is started again).
+    const latest = runsOf(FRESH).at(-1);
+    standIn.setRunStatus(latest?.id ?? 0, 'completed', 'success', new Date().toISOString());
+    const again = standIn.log.length;
+    await tick({ 'pr-token': PAT });
+    expect(dispatches(again)).toBe(1);
   });
 });

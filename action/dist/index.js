@@ -74843,6 +74843,23 @@ function admit(candidates2, caps) {
   }
   return { admitted, held };
 }
+var BACKOFF_AFTER_FAILURES = 2;
+var BACKOFF_BASE_MS = 30 * 6e4;
+var BACKOFF_MAX_MS = 24 * 60 * 6e4;
+var FAILED = /* @__PURE__ */ new Set(["failure", "timed_out", "startup_failure", "cancelled"]);
+function retryBackoff(runs, now) {
+  const newestFirst = [...runs].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
+  let failures = 0;
+  for (const run2 of newestFirst) {
+    if (run2.status !== "completed" || !FAILED.has(run2.conclusion ?? "")) break;
+    failures += 1;
+  }
+  const latest2 = newestFirst[0];
+  if (failures < BACKOFF_AFTER_FAILURES || !latest2) return null;
+  const wait = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (failures - BACKOFF_AFTER_FAILURES));
+  const until = new Date(Date.parse(latest2.createdAt) + wait);
+  return until.getTime() > now.getTime() ? { failures, until } : null;
+}
 var monthStart = (now) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
 function runSpendSince(state, since) {
   const spent = state.budget.spentUsd ?? 0;
@@ -75198,10 +75215,10 @@ async function activeRuns(forge) {
   return { count: seen.size, bySlug, untitled };
 }
 var RECENT_RUNS = 100;
-async function fairOrder(forge, candidates2, room) {
+async function fairOrder(recent, candidates2, room) {
   if (candidates2.filter((c) => !c.active).length <= room) return candidates2;
   const last = /* @__PURE__ */ new Map();
-  for (const run2 of await forge.listWorkflowRuns(RUN_WORKFLOW, void 0, RECENT_RUNS)) {
+  for (const run2 of await recent()) {
     const slug = slugOfRunTitle(run2.displayTitle);
     if (slug !== null) last.set(slug, Math.max(last.get(slug) ?? 0, Date.parse(run2.createdAt)));
   }
@@ -75216,16 +75233,34 @@ async function startRuns(options, forge, request2) {
     if (request2.skipActive && running !== void 0) alreadyActive.set(slug, running);
     else candidates2.push({ slug, active: running !== void 0 });
   }
+  let recentRuns = null;
+  const recent = () => recentRuns ??= forge.listWorkflowRuns(RUN_WORKFLOW, void 0, RECENT_RUNS);
+  const backedOff = [];
+  if (request2.backoff && candidates2.some((c) => request2.backoff?.has(c.slug))) {
+    const runs = await recent();
+    for (const c of [...candidates2]) {
+      if (!request2.backoff.has(c.slug)) continue;
+      const wait = retryBackoff(runs.filter((r) => slugOfRunTitle(r.displayTitle) === c.slug), request2.now ?? /* @__PURE__ */ new Date());
+      if (!wait) continue;
+      candidates2.splice(candidates2.indexOf(c), 1);
+      backedOff.push({
+        slug: c.slug,
+        cap: "retry-backoff",
+        message: `${c.slug} not restarted: its last ${wait.failures} runs of ${RUN_WORKFLOW} ended without success; tick tries again after ${wait.until.toISOString()} (start it by hand with workflow_dispatch to try sooner).`
+      });
+    }
+  }
   const spent = candidates2.length > 0 && options.monthlyBudgetUsd !== null ? await request2.spent() : null;
   const overBudget = spent !== null && options.monthlyBudgetUsd !== null && spent.usd >= options.monthlyBudgetUsd;
-  const ordered = overBudget ? candidates2 : await fairOrder(forge, candidates2, options.maxRunsInProgress - active.count);
-  const { admitted, held } = admit(ordered, {
+  const ordered = overBudget ? candidates2 : await fairOrder(recent, candidates2, options.maxRunsInProgress - active.count);
+  const { admitted, held: capped2 } = admit(ordered, {
     maxRunsInProgress: options.maxRunsInProgress,
     inProgress: active.count,
     monthlyBudgetUsd: options.monthlyBudgetUsd,
     spentUsd: spent?.usd ?? null,
     since: (spent?.since ?? /* @__PURE__ */ new Date()).toISOString()
   });
+  const held = [...backedOff, ...capped2];
   for (const slug of admitted) {
     await forge.dispatchRun(RUN_WORKFLOW, request2.ref, { slug });
     info(`Started ${RUN_WORKFLOW} on ${request2.ref} for ${slug}.`);
@@ -79535,7 +79570,11 @@ async function reconcile(options, store, api, prs, report) {
     slugs: due.map((s) => s.slug),
     ref: defaultBranch,
     skipActive: true,
-    spent: () => Promise.resolve({ usd: scan.spentUsd, since: scan.since })
+    spent: () => Promise.resolve({ usd: scan.spentUsd, since: scan.since }),
+    // A due timer, an expired waiver or an unapplied waiver is news to act on; a stalled or never-started idea
+    // whose runs keep failing is not restarted on every schedule.
+    backoff: new Set(due.filter((s) => s.reasons.every((r) => r.kind === "stalled" || r.kind === "not-started")).map((s) => s.slug)),
+    now
   });
   for (const s of due) {
     const why = s.reasons.map((r) => r.text).join("; ");

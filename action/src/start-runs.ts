@@ -1,8 +1,8 @@
 // Starting run workflows under the repository-wide caps: shared by dispatch (push) and tick (re-dispatch).
 import * as core from '@actions/core';
-import { admit, type Held } from '../../src/core/run-caps.js';
+import { admit, retryBackoff, type Held } from '../../src/core/run-caps.js';
 import { slugOfRunTitle } from '../../src/core/workflow-gen.js';
-import type { Forge } from '../../src/ports/forge.js';
+import type { Forge, WorkflowRun } from '../../src/ports/forge.js';
 import type { ActionOptions } from './options.js';
 
 export const RUN_WORKFLOW = 'ideamine-run.yml';
@@ -41,10 +41,10 @@ const RECENT_RUNS = 100;
  * started before all), so an idea held by one tick is not starved by others that keep being re-dispatched.
  * Costs one listing of recent runs, only then.
  */
-async function fairOrder(forge: Forge, candidates: { slug: string; active: boolean }[], room: number): Promise<{ slug: string; active: boolean }[]> {
+async function fairOrder(recent: () => Promise<readonly WorkflowRun[]>, candidates: { slug: string; active: boolean }[], room: number): Promise<{ slug: string; active: boolean }[]> {
   if (candidates.filter((c) => !c.active).length <= room) return candidates;
   const last = new Map<string, number>();
-  for (const run of await forge.listWorkflowRuns(RUN_WORKFLOW, undefined, RECENT_RUNS)) {
+  for (const run of await recent()) {
     const slug = slugOfRunTitle(run.displayTitle);
     if (slug !== null) last.set(slug, Math.max(last.get(slug) ?? 0, Date.parse(run.createdAt)));
   }
@@ -62,6 +62,10 @@ export interface StartRequest {
   readonly skipActive: boolean;
   /** This month's spend, asked only when a monthly cap is set. */
   readonly spent: () => Promise<{ usd: number; since: Date }>;
+  /** tick: slugs restarted because they stalled or never started, which back off when their runs keep failing. */
+  readonly backoff?: ReadonlySet<string>;
+  /** Now, for the backoff (tick's clock). */
+  readonly now?: Date;
 }
 
 export interface StartOutcome {
@@ -81,13 +85,31 @@ export async function startRuns(options: ActionOptions, forge: Forge, request: S
     if (request.skipActive && running !== undefined) alreadyActive.set(slug, running);
     else candidates.push({ slug, active: running !== undefined });
   }
+  // One listing of recent runs, asked only when the backoff or the fair order needs it.
+  let recentRuns: Promise<readonly WorkflowRun[]> | null = null;
+  const recent = (): Promise<readonly WorkflowRun[]> => (recentRuns ??= forge.listWorkflowRuns(RUN_WORKFLOW, undefined, RECENT_RUNS));
+  const backedOff: Held[] = [];
+  if (request.backoff && candidates.some((c) => request.backoff?.has(c.slug))) {
+    const runs = await recent();
+    for (const c of [...candidates]) {
+      if (!request.backoff.has(c.slug)) continue;
+      const wait = retryBackoff(runs.filter((r) => slugOfRunTitle(r.displayTitle) === c.slug), request.now ?? new Date());
+      if (!wait) continue;
+      candidates.splice(candidates.indexOf(c), 1);
+      backedOff.push({
+        slug: c.slug, cap: 'retry-backoff',
+        message: `${c.slug} not restarted: its last ${wait.failures} runs of ${RUN_WORKFLOW} ended without success; tick tries again after ${wait.until.toISOString()} (start it by hand with workflow_dispatch to try sooner).`,
+      });
+    }
+  }
   const spent = candidates.length > 0 && options.monthlyBudgetUsd !== null ? await request.spent() : null;
   const overBudget = spent !== null && options.monthlyBudgetUsd !== null && spent.usd >= options.monthlyBudgetUsd;
-  const ordered = overBudget ? candidates : await fairOrder(forge, candidates, options.maxRunsInProgress - active.count);
-  const { admitted, held } = admit(ordered, {
+  const ordered = overBudget ? candidates : await fairOrder(recent, candidates, options.maxRunsInProgress - active.count);
+  const { admitted, held: capped } = admit(ordered, {
     maxRunsInProgress: options.maxRunsInProgress, inProgress: active.count,
     monthlyBudgetUsd: options.monthlyBudgetUsd, spentUsd: spent?.usd ?? null, since: (spent?.since ?? new Date()).toISOString(),
   });
+  const held = [...backedOff, ...capped];
   for (const slug of admitted) {
     await forge.dispatchRun(RUN_WORKFLOW, request.ref, { slug });
     core.info(`Started ${RUN_WORKFLOW} on ${request.ref} for ${slug}.`);

@@ -2,7 +2,7 @@
 import type { LedgerEntry } from './ledger.js';
 import type { RunState } from './run-state.js';
 
-export type CapName = 'max-runs-in-progress' | 'monthly-budget-usd';
+export type CapName = 'max-runs-in-progress' | 'monthly-budget-usd' | 'retry-backoff';
 
 export interface CapState {
   readonly maxRunsInProgress: number;
@@ -56,6 +56,38 @@ export function admit(candidates: readonly Candidate[], caps: CapState): { admit
     admitted.push(c.slug);
   }
   return { admitted, held };
+}
+
+/** A finished or running workflow run of one idea, as the Actions API lists it. */
+export interface RunRecord {
+  readonly status: string;
+  readonly conclusion: string | null;
+  readonly createdAt: string;
+}
+
+/** Failed runs in a row (newest first) before tick waits; the wait doubles with each further failure, up to a day. */
+export const BACKOFF_AFTER_FAILURES = 2;
+const BACKOFF_BASE_MS = 30 * 60_000;
+const BACKOFF_MAX_MS = 24 * 60 * 60_000;
+const FAILED = new Set(['failure', 'timed_out', 'startup_failure', 'cancelled']);
+
+/**
+ * When an idea's run workflow keeps ending without success (a permanent refusal, a broken phase file, a cancel
+ * by hand), tick stops restarting it every schedule: after BACKOFF_AFTER_FAILURES failed runs in a row it waits
+ * 30 minutes from the latest one's start, doubling with each further failure, at most a day. Null: start it now.
+ */
+export function retryBackoff(runs: readonly RunRecord[], now: Date): { failures: number; until: Date } | null {
+  const newestFirst = [...runs].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
+  let failures = 0;
+  for (const run of newestFirst) {
+    if (run.status !== 'completed' || !FAILED.has(run.conclusion ?? '')) break;
+    failures += 1;
+  }
+  const latest = newestFirst[0];
+  if (failures < BACKOFF_AFTER_FAILURES || !latest) return null;
+  const wait = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (failures - BACKOFF_AFTER_FAILURES));
+  const until = new Date(Date.parse(latest.createdAt) + wait);
+  return until.getTime() > now.getTime() ? { failures, until } : null;
 }
 
 /** The first instant of `now`'s calendar month, UTC. */

@@ -90,6 +90,10 @@ async function reconcile(options: ActionOptions, store: RemoteStore, api: Forge,
   if (due.length === 0) return;
   const outcome = await startRuns(options, api, {
     slugs: due.map((s) => s.slug), ref: defaultBranch, skipActive: true, spent: () => Promise.resolve({ usd: scan.spentUsd, since: scan.since }),
+    // A due timer, an expired waiver or an unapplied waiver is news to act on; a stalled or never-started idea
+    // whose runs keep failing is not restarted on every schedule.
+    backoff: new Set(due.filter((s) => s.reasons.every((r) => r.kind === 'stalled' || r.kind === 'not-started')).map((s) => s.slug)),
+    now,
   });
   for (const s of due) {
     const why = s.reasons.map((r) => r.text).join('; ');

@@ -102,10 +102,11 @@ export class Seeder {
     return comment.id;
   }
 
-  setRunStatus(runId: number, status: string, conclusion: string | null = null): void {
+  setRunStatus(runId: number, status: string, conclusion: string | null = null, createdAt?: string): void {
     const run = this.repo.runs.find((r) => r.id === runId);
     if (!run) throw new Error(`stand-in: no workflow run ${runId}`);
     run.status = status;
     run.conclusion = conclusion;
+    if (createdAt !== undefined) run.createdAt = createdAt;
   }
 }

@@ -60,7 +60,8 @@ export interface RunRecord {
   readonly event: string;
   readonly headBranch: string;
   readonly displayTitle: string;
-  readonly createdAt: string;
+  /** The stand-in's own clock; a test may set a real time (policies measured against the runner's clock). */
+  createdAt: string;
   readonly inputs: Readonly<Record<string, string>>;
 }
 
