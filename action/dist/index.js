@@ -73818,7 +73818,6 @@ async function liveOwners(commonDir) {
   }
   return live;
 }
-var REF_LOCK_STALE_MS = 0;
 async function cleanStaleLocks(gitDir, options) {
   const commonDir = options.commonDir ?? gitDir;
   const now = options.now ?? Date.now();
@@ -73838,10 +73837,7 @@ async function cleanStaleLocks(gitDir, options) {
   }
   const refLocks = await findLocks(join(commonDir, "refs", "heads", "ideamine"));
   if (refLocks.length > 0 && (await liveOwners(commonDir)).length === 0) {
-    for (const lock of refLocks) {
-      const age = await ageMs(lock, now);
-      if (age !== null && age >= Math.min(options.olderThanMs, REF_LOCK_STALE_MS)) await remove(lock);
-    }
+    for (const lock of refLocks) if (await ageMs(lock, now) !== null) await remove(lock);
   }
   const indexLock = join(gitDir, "index.lock");
   const sidecar = userIndexSidecar(gitDir);
@@ -75152,7 +75148,7 @@ async function scanState(store, now) {
         if (need) {
           const text = (await store.read(slug, [ledgerPath])).get(ledgerPath);
           if (!text) continue;
-          ledger = parseLedger(text, `${ledgerPath} on branch ideamine/${slug}`);
+          ledger = parseLedger(text, ledgerPath, `branch ideamine/${slug}`);
           state ??= replay(ledger);
         }
       } catch (caught) {
@@ -75366,6 +75362,7 @@ function forgeFor(options, token) {
   forges.set(token, forge);
   return forge;
 }
+var requestsOf = (...used) => [...new Set(used)].reduce((n, f) => n + f.stats.requests, 0);
 async function monthSpend(options) {
   await fetchStateBranches(options.workspace);
   const store = await createGitStore({ repoDir: options.workspace });
@@ -77662,6 +77659,19 @@ var dossierPaths = (slug) => ({
   md: `dossiers/${slug}/RELEASE_DOSSIER.md`,
   json: `dossiers/${slug}/release-dossier.json`
 });
+var storedDossierPaths = (runId) => ({
+  md: `${runDir(runId)}/dossier/RELEASE_DOSSIER.md`,
+  json: `${runDir(runId)}/dossier/release-dossier.json`
+});
+var dossierCommitMessage = (slug, runId, digest, ledgerHead) => `ideamine: release dossier for ${slug}
+
+IdeaMine-Run: ${runId}
+IdeaMine-Digest: ${digest}
+IdeaMine-Ledger-Head: ${ledgerHead}`;
+var completedLedgerHead = (ledger) => {
+  const head = ledger.findLast((e) => e.type === "run.completed")?.data["ledgerHead"];
+  return typeof head === "string" ? head : "";
+};
 async function completeRun(ctx, packageVersion, publish) {
   const { session, bundle } = ctx;
   const state = session.state;
@@ -77686,25 +77696,37 @@ async function completeRun(ctx, packageVersion, publish) {
     packageVersion
   });
   const jsonText = prettyJson(built.json);
-  const dir = `${runDir(session.runId)}/dossier`;
+  const stored = storedDossierPaths(session.runId);
   await session.record(
     [{ type: "run.completed", phase: null, data: { dossierDigest: built.digest, ledgerHead: last?.hash ?? "" } }],
-    [{ path: `${dir}/release-dossier.json`, content: jsonText }, { path: `${dir}/RELEASE_DOSSIER.md`, content: built.markdown }]
+    [{ path: stored.json, content: jsonText }, { path: stored.md, content: built.markdown }]
   );
   const paths = dossierPaths(session.slug);
   let published = { committed: false, where: `state branch ${stateBranch(session.slug)} only (publishing not requested)`, paths: [] };
   if (publish) {
     const result = await ctx.store.publish(
       [{ path: paths.md, content: session.scrub(built.markdown) }, { path: paths.json, content: session.scrub(jsonText) }],
-      `ideamine: release dossier for ${session.slug}
-
-IdeaMine-Run: ${session.runId}
-IdeaMine-Digest: ${built.digest}
-IdeaMine-Ledger-Head: ${last?.hash ?? ""}`
+      dossierCommitMessage(session.slug, session.runId, built.digest, last?.hash ?? "")
     );
     published = { committed: result.committed, where: result.where, paths: result.committed ? [paths.md, paths.json] : [] };
   }
-  return { digest: built.digest, statePaths: [`${dir}/release-dossier.json`, `${dir}/RELEASE_DOSSIER.md`], published };
+  return { digest: built.digest, statePaths: [stored.json, stored.md], published };
+}
+async function republish(store, session, log) {
+  const stored = storedDossierPaths(session.runId);
+  const sources = await session.readMany([stored.md, stored.json]);
+  const md = sources.get(stored.md);
+  const json = sources.get(stored.json);
+  if (!md || !json) return null;
+  const paths = dossierPaths(session.slug);
+  if (await store.readPublished(paths.json) === json && await store.readPublished(paths.md) === md) return null;
+  const digest = session.state.dossierDigest ?? "";
+  const result = await store.publish(
+    [{ path: paths.md, content: md }, { path: paths.json, content: json }],
+    dossierCommitMessage(session.slug, session.runId, digest, completedLedgerHead(session.ledger))
+  );
+  log(result.committed ? `Published the release dossier of ${session.runId} (${result.where}).` : `The release dossier stays on the state branch: ${result.where}`);
+  return { digest, statePaths: [stored.json, stored.md], published: { committed: result.committed, where: result.where, paths: result.committed ? [paths.md, paths.json] : [] } };
 }
 
 // src/engine/owner.ts
@@ -78115,21 +78137,6 @@ function planTimers(state, now, maxWaitMs) {
 }
 var pick = (t) => ({ id: t.id, reason: t.reason, phase: t.phase, notBefore: t.notBefore });
 var timerReason = (t) => t.reason === "circuit-open" ? `the model provider's circuit breaker opened after repeated failures${t.phase ? ` (in ${t.phase})` : ""}` : `timer "${t.reason}"${t.phase ? ` of ${t.phase}` : ""}`;
-async function republish(store, session, log) {
-  const dir = `${runDir(session.runId)}/dossier`;
-  const sources = await session.readMany([`${dir}/RELEASE_DOSSIER.md`, `${dir}/release-dossier.json`]);
-  const md = sources.get(`${dir}/RELEASE_DOSSIER.md`);
-  const json = sources.get(`${dir}/release-dossier.json`);
-  if (!md || !json) return null;
-  const paths = dossierPaths(session.slug);
-  if (await store.readPublished(paths.json) === json && await store.readPublished(paths.md) === md) return null;
-  const result = await store.publish([{ path: paths.md, content: md }, { path: paths.json, content: json }], `ideamine: release dossier for ${session.slug}
-
-IdeaMine-Run: ${session.runId}
-IdeaMine-Digest: ${session.state.dossierDigest ?? ""}`);
-  log(result.committed ? `Published the release dossier of ${session.runId} (${result.where}).` : `The release dossier stays on the state branch: ${result.where}`);
-  return { digest: session.state.dossierDigest ?? "", statePaths: [`${dir}/release-dossier.json`, `${dir}/RELEASE_DOSSIER.md`], published: { committed: result.committed, where: result.where, paths: result.committed ? [paths.md, paths.json] : [] } };
-}
 
 // action/src/options.ts
 var COMMANDS = ["dispatch", "phase", "review", "tick", "release"];
@@ -79290,18 +79297,16 @@ async function releaseCommand(options, signal) {
       const open3 = Object.entries(outcome.state.phases).filter(([, p]) => p.status !== "passed" && p.status !== "waived").map(([id]) => id);
       return finish("nothing-due", outcome.runId, [`Run ${outcome.runId} is not ready to release: ${open3.join(", ")} not passed or waived yet.`], 0);
     }
-    const dir = `${runDir(outcome.runId)}/dossier`;
-    const stored = await store.read(idea.slug, [`${dir}/RELEASE_DOSSIER.md`, `${dir}/release-dossier.json`]);
-    const md = stored.get(`${dir}/RELEASE_DOSSIER.md`);
-    const json = stored.get(`${dir}/release-dossier.json`);
+    const where = storedDossierPaths(outcome.runId);
+    const stored = await store.read(idea.slug, [where.md, where.json]);
+    const md = stored.get(where.md);
+    const json = stored.get(where.json);
     if (md === void 0 || md === null || json === void 0 || json === null) {
-      return finish("nothing-due", outcome.runId, [`Run ${outcome.runId} is complete but its dossier is missing from ${dir} on ideamine/${idea.slug}.`], 0);
+      return finish("nothing-due", outcome.runId, [`Run ${outcome.runId} is complete but its dossier is missing from ${where.json} on ideamine/${idea.slug}.`], 0);
     }
     const paths = dossierPaths(idea.slug);
     const files = [{ path: paths.md, content: scrub(md, secrets2) }, { path: paths.json, content: scrub(json, secrets2) }];
-    const message = `ideamine: release dossier for ${idea.slug}
-
-IdeaMine-Run: ${outcome.runId}`;
+    const message = dossierCommitMessage(idea.slug, outcome.runId, outcome.state.dossierDigest ?? "", completedLedgerHead(outcome.ledger));
     const forge = forgeFor(options, options.prToken ?? options.githubToken);
     const defaultBranch = (await forge.repoInfo()).defaultBranch;
     const notes = [];
@@ -79428,13 +79433,12 @@ async function reviewPr(options, forge, api, store, prNumber) {
 async function reviewCommand(options) {
   const prNumber = await prNumberFromEvent(options);
   const forge = forgeFor(options, options.prToken ?? options.githubToken);
-  const api = options.prToken ? forgeFor(options, options.githubToken) : forge;
+  const api = forgeFor(options, options.githubToken);
   const store = withRemote(await createGitStore({ repoDir: options.workspace }), { repoDir: options.workspace });
   try {
     const outcome = await reviewPr(options, forge, api, store, prNumber);
     for (const note of outcome.notes) info(note);
-    const requests = forge.stats.requests + (api === forge ? 0 : api.stats.requests);
-    await summary.addHeading(`IdeaMine review of #${prNumber}: ${outcome.status}`, 3).addList([...outcome.notes]).addRaw(`GitHub API requests: ${requests}
+    await summary.addHeading(`IdeaMine review of #${prNumber}: ${outcome.status}`, 3).addList([...outcome.notes]).addRaw(`GitHub API requests: ${requestsOf(forge, api)}
 `).write();
     return { status: outcome.status, runId: outcome.runId, failure: null };
   } finally {
@@ -79596,8 +79600,7 @@ async function tickCommand(options) {
   }
   for (const line of [...report.actions, ...report.held, ...report.left]) info(line);
   const status = report.actions.length > 0 ? "done" : "nothing-due";
-  const requests = api.stats.requests + (prs === api ? 0 : prs.stats.requests);
-  await writeTickSummary({ status, actions: report.actions, held: report.held, left: report.left, forgeRequests: requests });
+  await writeTickSummary({ status, actions: report.actions, held: report.held, left: report.left, forgeRequests: requestsOf(api, prs) });
   return { status, runId: "", failure: null };
 }
 

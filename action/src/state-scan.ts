@@ -71,7 +71,7 @@ export async function scanState(store: StateStore, now: Date): Promise<StateScan
         if (need) {
           const text = (await store.read(slug, [ledgerPath])).get(ledgerPath);
           if (!text) continue;
-          ledger = parseLedger(text, `${ledgerPath} on branch ideamine/${slug}`);
+          ledger = parseLedger(text, ledgerPath, `branch ideamine/${slug}`);
           state ??= replay(ledger);
         }
       } catch (caught) {

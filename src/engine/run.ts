@@ -12,7 +12,7 @@ import type { StateStore } from '../ports/store.js';
 import type { Telemetry } from '../ports/telemetry.js';
 import type { Bundle } from './bundle.js';
 import type { EngineContext } from './context.js';
-import { completeRun, dossierPaths, type DossierOutcome } from './complete.js';
+import { completeRun, republish, type DossierOutcome } from './complete.js';
 import { holderAlive, ownerId } from './owner.js';
 import { recordedGate, runPhase, type PhaseOutcome } from './phase.js';
 import { RunPaused } from './tasks.js';
@@ -271,17 +271,3 @@ const timerReason = (t: Pick<TimerState, 'reason' | 'phase'>): string =>
   t.reason === 'circuit-open'
     ? `the model provider's circuit breaker opened after repeated failures${t.phase ? ` (in ${t.phase})` : ''}`
     : `timer "${t.reason}"${t.phase ? ` of ${t.phase}` : ''}`;
-
-/** A run killed between completing and publishing: put its dossier on the user's branch now. */
-async function republish(store: StateStore, session: RunSession, log: (line: string) => void): Promise<DossierOutcome | null> {
-  const dir = `${runDir(session.runId)}/dossier`;
-  const sources = await session.readMany([`${dir}/RELEASE_DOSSIER.md`, `${dir}/release-dossier.json`]);
-  const md = sources.get(`${dir}/RELEASE_DOSSIER.md`);
-  const json = sources.get(`${dir}/release-dossier.json`);
-  if (!md || !json) return null;
-  const paths = dossierPaths(session.slug);
-  if ((await store.readPublished(paths.json)) === json && (await store.readPublished(paths.md)) === md) return null;
-  const result = await store.publish([{ path: paths.md, content: md }, { path: paths.json, content: json }], `ideamine: release dossier for ${session.slug}\n\nIdeaMine-Run: ${session.runId}\nIdeaMine-Digest: ${session.state.dossierDigest ?? ''}`);
-  log(result.committed ? `Published the release dossier of ${session.runId} (${result.where}).` : `The release dossier stays on the state branch: ${result.where}`);
-  return { digest: session.state.dossierDigest ?? '', statePaths: [`${dir}/release-dossier.json`, `${dir}/RELEASE_DOSSIER.md`], published: { committed: result.committed, where: result.where, paths: result.committed ? [paths.md, paths.json] : [] } };
-}

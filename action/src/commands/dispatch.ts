@@ -44,6 +44,9 @@ export function forgeFor(options: ActionOptions, token: string): Forge {
   return forge;
 }
 
+/** GitHub API requests a job sent through its forges (one forge per token, so each is counted once). */
+export const requestsOf = (...used: readonly Forge[]): number => [...new Set(used)].reduce((n, f) => n + f.stats.requests, 0);
+
 /** This month's spend over every state branch (fetched once), for the monthly cap. */
 export async function monthSpend(options: ActionOptions): Promise<{ usd: number; since: Date }> {
   await fetchStateBranches(options.workspace);

@@ -2,10 +2,9 @@
 import * as core from '@actions/core';
 import { createGitStore } from '../../../src/adapters/store/git.js';
 import { withRemote } from '../../../src/adapters/store/remote.js';
-import { runDir } from '../../../src/core/run-id.js';
 import { scrub } from '../../../src/core/scrub.js';
 import { loadIdeaFile } from '../../../src/engine/bundle.js';
-import { dossierPaths } from '../../../src/engine/complete.js';
+import { completedLedgerHead, dossierCommitMessage, dossierPaths, storedDossierPaths } from '../../../src/engine/complete.js';
 import type { ForgeCommitResult } from '../../../src/ports/forge.js';
 import { type ActionOptions } from '../options.js';
 import { forgeFor, type CommandResult } from './dispatch.js';
@@ -34,16 +33,16 @@ export async function releaseCommand(options: ActionOptions, signal: AbortSignal
       const open = Object.entries(outcome.state.phases).filter(([, p]) => p.status !== 'passed' && p.status !== 'waived').map(([id]) => id);
       return finish('nothing-due', outcome.runId, [`Run ${outcome.runId} is not ready to release: ${open.join(', ')} not passed or waived yet.`], 0);
     }
-    const dir = `${runDir(outcome.runId)}/dossier`;
-    const stored = await store.read(idea.slug, [`${dir}/RELEASE_DOSSIER.md`, `${dir}/release-dossier.json`]);
-    const md = stored.get(`${dir}/RELEASE_DOSSIER.md`);
-    const json = stored.get(`${dir}/release-dossier.json`);
+    const where = storedDossierPaths(outcome.runId);
+    const stored = await store.read(idea.slug, [where.md, where.json]);
+    const md = stored.get(where.md);
+    const json = stored.get(where.json);
     if (md === undefined || md === null || json === undefined || json === null) {
-      return finish('nothing-due', outcome.runId, [`Run ${outcome.runId} is complete but its dossier is missing from ${dir} on ideamine/${idea.slug}.`], 0);
+      return finish('nothing-due', outcome.runId, [`Run ${outcome.runId} is complete but its dossier is missing from ${where.json} on ideamine/${idea.slug}.`], 0);
     }
     const paths = dossierPaths(idea.slug);
     const files = [{ path: paths.md, content: scrub(md, secrets) }, { path: paths.json, content: scrub(json, secrets) }];
-    const message = `ideamine: release dossier for ${idea.slug}\n\nIdeaMine-Run: ${outcome.runId}`;
+    const message = dossierCommitMessage(idea.slug, outcome.runId, outcome.state.dossierDigest ?? '', completedLedgerHead(outcome.ledger));
     const forge = forgeFor(options, options.prToken ?? options.githubToken);
     const defaultBranch = (await forge.repoInfo()).defaultBranch;
     const notes: string[] = [];

@@ -10,7 +10,7 @@ import { RunSession } from '../../../src/engine/session.js';
 import type { Forge } from '../../../src/ports/forge.js';
 import type { ActionOptions } from '../options.js';
 import { startRuns } from '../start-runs.js';
-import { forgeFor, monthSpend, RUN_WORKFLOW, ACTIONS_BOT, type CommandResult } from './dispatch.js';
+import { forgeFor, monthSpend, requestsOf, RUN_WORKFLOW, ACTIONS_BOT, type CommandResult } from './dispatch.js';
 
 const WAIVER_DAYS = 30;
 const DAY_MS = 86_400_000;
@@ -113,14 +113,13 @@ export async function reviewPr(options: ActionOptions, forge: Forge, api: Forge,
 export async function reviewCommand(options: ActionOptions): Promise<CommandResult> {
   const prNumber = await prNumberFromEvent(options);
   const forge = forgeFor(options, options.prToken ?? options.githubToken);
-  const api = options.prToken ? forgeFor(options, options.githubToken) : forge;
+  const api = forgeFor(options, options.githubToken);
   const store = withRemote(await createGitStore({ repoDir: options.workspace }), { repoDir: options.workspace });
   try {
     const outcome = await reviewPr(options, forge, api, store, prNumber);
     for (const note of outcome.notes) core.info(note);
-    const requests = forge.stats.requests + (api === forge ? 0 : api.stats.requests);
     await core.summary.addHeading(`IdeaMine review of #${prNumber}: ${outcome.status}`, 3).addList([...outcome.notes])
-      .addRaw(`GitHub API requests: ${requests}\n`).write();
+      .addRaw(`GitHub API requests: ${requestsOf(forge, api)}\n`).write();
     return { status: outcome.status, runId: outcome.runId, failure: null };
   } finally {
     await store.close();

@@ -13,7 +13,7 @@ import type { ActionOptions } from '../options.js';
 import { checkedOutBranch, fetchStateBranches, listIdeas, scanState } from '../state-scan.js';
 import { RUN_WORKFLOW, startRuns } from '../start-runs.js';
 import { writeTickSummary } from '../summary.js';
-import { forgeFor, type CommandResult } from './dispatch.js';
+import { forgeFor, requestsOf, type CommandResult } from './dispatch.js';
 import { jobSecrets } from './engine-run.js';
 import { reviewPr } from './review.js';
 
@@ -117,7 +117,6 @@ export async function tickCommand(options: ActionOptions): Promise<CommandResult
   }
   for (const line of [...report.actions, ...report.held, ...report.left]) core.info(line);
   const status = report.actions.length > 0 ? 'done' : 'nothing-due';
-  const requests = api.stats.requests + (prs === api ? 0 : prs.stats.requests);
-  await writeTickSummary({ status, actions: report.actions, held: report.held, left: report.left, forgeRequests: requests });
+  await writeTickSummary({ status, actions: report.actions, held: report.held, left: report.left, forgeRequests: requestsOf(api, prs) });
   return { status, runId: '', failure: null };
 }

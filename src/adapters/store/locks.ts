@@ -92,18 +92,15 @@ async function liveOwners(commonDir: string): Promise<number[]> {
 }
 
 /**
- * Removes, when older than the threshold:
+ * Removes (scratch indexes and index.lock only when older than the threshold):
  * - our scratch indexes and their locks whose owning pid is dead;
- * - `*.lock` under refs/heads/ideamine/ when no other IdeaMine process is alive (git holds ref locks for
- *   milliseconds, so an old one is stale unless a live IdeaMine might be stopped mid-update);
+ * - `*.lock` under refs/heads/ideamine/, whatever their age, when no other IdeaMine process is alive: git holds
+ *   a ref lock for milliseconds inside one call, and every IdeaMine process registers itself before it writes,
+ *   so with none alive such a lock is a leftover of a killed one;
  * - index.lock only when our sidecar says an IdeaMine process that is now dead created it
  *   (a user's `git commit` holds index.lock while the editor is open, so an unowned one is left alone).
  * Returns the removed paths.
  */
-// Ref locks live for milliseconds inside one git call, and every IdeaMine process registers itself first:
-// with no live IdeaMine process, a lock under refs/heads/ideamine/ is a leftover of a killed one.
-const REF_LOCK_STALE_MS = 0;
-
 export async function cleanStaleLocks(gitDir: string, options: CleanStaleLocksOptions): Promise<string[]> {
   const commonDir = options.commonDir ?? gitDir;
   const now = options.now ?? Date.now();
@@ -125,11 +122,7 @@ export async function cleanStaleLocks(gitDir: string, options: CleanStaleLocksOp
 
   const refLocks = await findLocks(join(commonDir, 'refs', 'heads', 'ideamine'));
   if (refLocks.length > 0 && (await liveOwners(commonDir)).length === 0) {
-    // git holds a ref lock for milliseconds: with no live IdeaMine process, two seconds is stale.
-    for (const lock of refLocks) {
-      const age = await ageMs(lock, now);
-      if (age !== null && age >= Math.min(options.olderThanMs, REF_LOCK_STALE_MS)) await remove(lock);
-    }
+    for (const lock of refLocks) if ((await ageMs(lock, now)) !== null) await remove(lock);
   }
 
   const indexLock = join(gitDir, 'index.lock');
